@@ -1,0 +1,65 @@
+# krm: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/krm
+# Debian packages the tests need (installed when missing; these machines are Debian, we are root).
+TEST_DEBS := chromium fonts-dejavu-core
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint format test-sqlite test-postgres system-packages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade "pip>=24" "setuptools>=75"
+
+$(VENV)/.run-installed: $(BIN)/python requirements.txt constraints.txt pyproject.toml
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.run-installed requirements-test.txt
+	$(BIN)/pip install -q -r requirements-test.txt -c constraints.txt
+	touch $@
+
+run: $(VENV)/.run-installed
+	mkdir -p var
+	KRM_DEMO=1 $(BIN)/krm migrate --noinput
+	KRM_DEMO=1 $(BIN)/krm load-demo
+	KRM_DEMO=1 $(BIN)/krm runserver 127.0.0.1:8000
+
+system-packages:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test-sqlite: $(VENV)/.test-installed system-packages
+	KRM_DATABASE_URL= DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres: $(VENV)/.test-installed
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  KRM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "FEHLER: PostgreSQL unter 127.0.0.1:5432 ist nicht erreichbar (CI=true)." >&2; exit 1; \
+	else \
+	  echo "WARNUNG: PostgreSQL unter 127.0.0.1:5432 nicht erreichbar: PostgreSQL-Lauf übersprungen." >&2; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/run.py --cases 100000
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/static

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "krm.accounts"
+    verbose_name = "Organisation und Benutzer"

@@ -1,0 +1,170 @@
+"""Organisation and people: Bereiche and Teams, users, roles, absences (R-O-1 … R-O-5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from krm.jobcenters.models import Jobcenter
+
+from .roles import UNIT_ROLES, Role
+
+
+class OrgUnit(models.Model):
+    class Level(models.TextChoices):
+        BEREICH = "bereich", "Bereich"
+        TEAM = "team", "Team"
+
+    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT, related_name="org_units")
+    code = models.CharField(
+        "Kennung", max_length=20, help_text="Bereich z. B. 71 oder 7BGF; Team: Bereich + Ziffer"
+    )
+    name = models.CharField("Bezeichnung", max_length=200)
+    level = models.CharField("Ebene", max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="Bereich",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="teams",
+        limit_choices_to={"level": "bereich"},
+    )
+    lgf_responsible = models.BooleanField(
+        "im Verantwortungsbereich der LGF", default=False, help_text="R-O-5; nur für Bereiche"
+    )
+    is_active = models.BooleanField("aktiv", default=True)
+
+    class Meta:
+        verbose_name = "Organisationseinheit"
+        verbose_name_plural = "Organisationseinheiten"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["jobcenter", "code"], name="unique_org_unit_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def bereich(self) -> OrgUnit:
+        return self.parent if self.level == self.Level.TEAM and self.parent else self
+
+    def clean(self) -> None:
+        if self.level == self.Level.BEREICH:
+            if self.parent_id:
+                raise ValidationError({"parent": "Ein Bereich gehört zu keinem anderen Bereich."})
+        else:
+            if not self.parent_id:
+                raise ValidationError({"parent": "Ein Team gehört zu einem Bereich."})
+            parent = self.parent
+            if parent.level != self.Level.BEREICH or parent.jobcenter_id != self.jobcenter_id:
+                raise ValidationError({"parent": "Bitte einen Bereich desselben Jobcenters wählen."})
+            if not (
+                len(self.code) == len(parent.code) + 1
+                and self.code.startswith(parent.code)
+                and self.code[-1].isdigit()
+            ):
+                raise ValidationError(
+                    {"code": f"Die Kennung eines Teams ist die des Bereichs plus eine Ziffer "
+                     f"(z. B. {parent.code}1)."}
+                )
+
+
+class User(AbstractUser):
+    jobcenter = models.ForeignKey(
+        Jobcenter, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    home_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name="Organisationseinheit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+
+    class Meta:
+        verbose_name = "Benutzer/in"
+        verbose_name_plural = "Benutzer/innen"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField("Rolle", max_length=20, choices=Role.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name="geleitete Einheit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text="Für BL der Bereich, für TL das Team",
+    )
+
+    class Meta:
+        verbose_name = "Rollenzuordnung"
+        verbose_name_plural = "Rollenzuordnungen"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "org_unit"], name="unique_role_assignment"
+            )
+        ]
+        indexes = [models.Index(fields=["role"], name="roleassignment_role_idx")]
+
+    def __str__(self) -> str:
+        unit = f" {self.org_unit.code}" if self.org_unit_id else ""
+        return f"{self.get_role_display()}{unit}"
+
+    def clean(self) -> None:
+        if self.role in UNIT_ROLES:
+            if not self.org_unit_id:
+                raise ValidationError({"org_unit": "BL und TL brauchen die geleitete Einheit."})
+            wanted = OrgUnit.Level.BEREICH if self.role == Role.BL else OrgUnit.Level.TEAM
+            if self.org_unit.level != wanted:
+                raise ValidationError(
+                    {"org_unit": "BL leitet einen Bereich, TL ein Team."}
+                )
+        elif self.org_unit_id:
+            raise ValidationError({"org_unit": "Nur BL und TL leiten eine Einheit."})
+
+
+class Absence(models.Model):
+    """While a user is absent, their deputy acts with their roles (R-O-4)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
+    start = models.DateField("von")
+    end = models.DateField("bis einschließlich")
+    deputy = models.ForeignKey(
+        User,
+        verbose_name="Vertretung",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deputy_for",
+        help_text="Leer: für die KRM-Beauftragte handelt die Rolle Vertretung",
+    )
+    note = models.CharField("Bemerkung", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "Abwesenheit"
+        verbose_name_plural = "Abwesenheiten"
+        ordering = ["-start"]
+        indexes = [models.Index(fields=["start", "end"], name="absence_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.start:%d.%m.%Y}–{self.end:%d.%m.%Y}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": "Das Ende liegt vor dem Beginn."})
+        if self.deputy_id and self.deputy_id == self.user_id:
+            raise ValidationError({"deputy": "Niemand kann sich selbst vertreten."})
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end

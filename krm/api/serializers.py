@@ -1,0 +1,148 @@
+"""API v1 input and output shapes. Input is checked for shape here; the domain rules are
+the services' (their German errors come back per field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from krm.cases.deadlines import DeadlineState
+from krm.cases.kinds import Channel, Kind
+from krm.cases.models import MAX_TOPICS, Case
+from krm.cases.selectors import STATUS_OPEN
+from krm.cases.workflow import Status
+
+UNKNOWN_FIELD = "Unbekanntes Feld."
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, instead of ignoring them."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors = {}
+        if isinstance(data, dict):
+            errors = {name: [UNKNOWN_FIELD] for name in data if name not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if errors and isinstance(exc.detail, dict):
+                exc.detail.update(errors)
+            raise
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class CustomerSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    street = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    customer_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class CaseCreateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    subject = serializers.CharField(max_length=300)
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+    received_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="ISO 8601; ohne Zeitzone = Berliner Zeit; Standard: jetzt",
+    )
+    org_unit = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, default=None,
+        help_text="Kennung eines Bereichs (z. B. „71“) oder Teams (z. B. „711“)",
+    )
+    topics = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=MAX_TOPICS,
+        help_text="bis zu drei Themen-Kennungen",
+    )
+    customer = CustomerSerializer(required=False, allow_null=True, default=None,
+                                  help_text="fehlt oder null: anonym")
+
+
+class DeadlinesSerializer(serializers.Serializer):
+    eingangsbestaetigung = serializers.DateField(allow_null=True)
+    abschluss = serializers.DateField(allow_null=True)
+
+
+class CustomerOutSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    street = serializers.CharField()
+    postal_code = serializers.CharField()
+    city = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    customer_number = serializers.CharField()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    org_unit = serializers.SerializerMethodField()
+    topics = serializers.SerializerMethodField()
+    customer = serializers.SerializerMethodField()
+    deadline_state = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "aktenzeichen", "kind", "channel", "status", "urgent", "received_at",
+            "received_on", "subject", "text", "org_unit", "topics", "escalation_level",
+            "customer", "acknowledged_at", "closed_at", "outcome", "version",
+            "deadline_state", "deadlines",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_org_unit(self, case: Case) -> str | None:
+        return case.org_unit.code if case.org_unit_id else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_topics(self, case: Case) -> list[str]:
+        return sorted(t.code for t in case.topics.all())
+
+    @extend_schema_field(CustomerOutSerializer(allow_null=True))
+    def get_customer(self, case: Case) -> dict | None:
+        customer = getattr(case, "customer", None)
+        return customer.as_dict() if customer else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=DeadlineState.choices, allow_null=True))
+    def get_deadline_state(self, case: Case) -> str | None:
+        return self.context["clock"].state(case.next_due)
+
+    @extend_schema_field(DeadlinesSerializer)
+    def get_deadlines(self, case: Case) -> dict:
+        return {
+            "eingangsbestaetigung": case.acknowledgement_due.isoformat()
+            if case.acknowledgement_due else None,
+            "abschluss": case.completion_due.isoformat() if case.completion_due else None,
+        }
+
+
+class CaseListQuerySerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=[(STATUS_OPEN, "alle offenen"), *Status.choices], required=False
+    )
+    deadline_state = serializers.ChoiceField(choices=DeadlineState.choices, required=False)
+    org_unit = serializers.CharField(required=False, help_text="ein Bereich schließt seine Teams ein")
+    topic = serializers.CharField(required=False)
+    received_from = serializers.DateField(required=False)
+    received_to = serializers.DateField(required=False)
+    q = serializers.CharField(required=False, allow_blank=True,
+                              help_text="Volltext über Betreff, Inhalt, Name; oder Aktenzeichen")
+    page = serializers.IntegerField(required=False)
+    page_size = serializers.IntegerField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,144 @@
+"""REST API v1: thin views over the case services and selectors, with the UI's permissions."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularJSONAPIView
+from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from krm.accounts.access import access_for
+from krm.accounts.models import OrgUnit
+from krm.cases import permissions, selectors, services
+from krm.cases.deadlines import Clock
+from krm.cases.models import Topic
+
+from .serializers import (
+    CaseCreateSerializer,
+    CaseListQuerySerializer,
+    CaseSerializer,
+    ErrorSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Ungültige Eingabe, je Feld"),
+    401: OpenApiResponse(ErrorSerializer, description="Kein oder ungültiger API-Schlüssel"),
+    403: OpenApiResponse(ErrorSerializer, description="Keine Berechtigung"),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Nicht gefunden")}
+
+
+class CasePagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _unit(jobcenter_id: int | None, code: str | None, field: str) -> OrgUnit | None:
+    if not code:
+        return None
+    unit = OrgUnit.objects.filter(jobcenter_id=jobcenter_id, code=code).first()
+    if unit is None:
+        raise serializers.ValidationError({field: [f"Unbekannte Organisationseinheit „{code}“."]})
+    return unit
+
+
+def _topics(jobcenter_id: int | None, codes: list[str], field: str) -> list[Topic]:
+    found = {t.code: t for t in Topic.objects.filter(jobcenter_id=jobcenter_id, code__in=codes)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise serializers.ValidationError(
+            {field: [f"Unbekanntes Thema „{code}“." for code in unknown]}
+        )
+    return [found[code] for code in codes]
+
+
+class CaseListCreateView(generics.GenericAPIView):
+    pagination_class = CasePagination
+    serializer_class = CaseSerializer
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context["clock"] = Clock.for_jobcenter(access_for(self.request.user).jobcenter_id or 0)
+        return context
+
+    @extend_schema(
+        summary="Fälle auflisten",
+        description="Die Fälle, die der Benutzer sehen darf: eilige zuerst, dann nach Fälligkeit.",
+        parameters=[CaseListQuerySerializer],
+        responses={200: CaseSerializer(many=True), **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request) -> Response:
+        query = CaseListQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        jobcenter_id = access_for(request.user).jobcenter_id
+        context = self.get_serializer_context()
+        filters = selectors.CaseFilter(
+            kind=data.get("kind", ""),
+            channel=data.get("channel", ""),
+            status=data.get("status", ""),
+            deadline_state=data.get("deadline_state", ""),
+            org_unit=_unit(jobcenter_id, data.get("org_unit"), "org_unit"),
+            topic=(_topics(jobcenter_id, [data["topic"]], "topic")[0] if data.get("topic")
+                   else None),
+            received_from=data.get("received_from"),
+            received_to=data.get("received_to"),
+            q=data.get("q", ""),
+        )
+        qs = selectors.with_list_data(
+            selectors.case_list(user=request.user, filters=filters, clock=context["clock"])
+        )
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(CaseSerializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Fall registrieren",
+        request=CaseCreateSerializer,
+        responses={201: CaseSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        if not permissions.can_register(request.user):
+            self.permission_denied(request, message="Sie dürfen keine Fälle registrieren.")
+        incoming = CaseCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        jobcenter_id = request.user.jobcenter_id
+        case = services.register_case(
+            actor=request.user,
+            kind=data["kind"],
+            channel=data["channel"],
+            subject=data["subject"],
+            text=data["text"],
+            received_at=data["received_at"],
+            org_unit=_unit(jobcenter_id, data["org_unit"], "org_unit"),
+            topics=_topics(jobcenter_id, data["topics"], "topics"),
+            customer=data["customer"],
+        )
+        case = selectors.with_list_data(permissions.visible_cases(request.user)).get(pk=case.pk)
+        body = CaseSerializer(case, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailView(generics.GenericAPIView):
+    serializer_class = CaseSerializer
+
+    @extend_schema(summary="Einen Fall abrufen",
+                   responses={200: CaseSerializer, **ERRORS, **NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        case = selectors.with_list_data(permissions.visible_cases(request.user)).filter(
+            pk=pk).first()
+        if case is None:
+            raise Http404
+        context = {"clock": Clock.for_jobcenter(case.jobcenter_id), "request": request}
+        return Response(CaseSerializer(case, context=context).data)
+
+
+class SchemaView(SpectacularJSONAPIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "krm.cases"
+    verbose_name = "Kundenreaktionen"

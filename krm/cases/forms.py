@@ -1,0 +1,105 @@
+"""Forms of the case pages: worklist filters and the steps on a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from krm.accounts.models import OrgUnit
+from krm.intake.forms import DATETIME_FORMATS, DateTimeLocalInput, OrgUnitChoiceField
+
+from .deadlines import DeadlineState
+from .kinds import Channel, Kind, Outcome
+from .models import Topic
+from .selectors import STATUS_OPEN, CaseFilter
+from .workflow import Status
+
+
+def _blank(label: str, choices: Any) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class WorklistFilterForm(forms.Form):
+    q = forms.CharField(label="Suche", required=False, max_length=200,
+                        help_text="Betreff, Inhalt, Name oder Aktenzeichen")
+    kind = forms.ChoiceField(label="Art", required=False, choices=_blank("alle", Kind.choices))
+    channel = forms.ChoiceField(label="Eingangsweg", required=False,
+                                choices=_blank("alle", Channel.choices))
+    status = forms.ChoiceField(
+        label="Status", required=False,
+        choices=[(STATUS_OPEN, "offen"), ("", "alle"), *Status.choices],
+    )
+    deadline_state = forms.ChoiceField(label="Frist", required=False,
+                                       choices=_blank("alle", DeadlineState.choices))
+    received_from = forms.DateField(label="Eingang ab", required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = forms.DateField(label="Eingang bis", required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, jobcenter_id: int | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"] = OrgUnitChoiceField(
+            label="Einheit", required=False, empty_label="alle",
+            queryset=OrgUnit.objects.filter(jobcenter_id=jobcenter_id).order_by("code"),
+        )
+        self.fields["topic"] = forms.ModelChoiceField(
+            label="Thema", required=False, empty_label="alle",
+            queryset=Topic.objects.filter(jobcenter_id=jobcenter_id).order_by("code"),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            self.add_error("received_to", "Das Ende liegt vor dem Beginn.")
+        return data
+
+    def to_filter(self, *, mine: bool) -> CaseFilter:
+        if not self.is_bound:
+            return CaseFilter(status=STATUS_OPEN, mine=mine)
+        self.is_valid()
+        data = self.cleaned_data  # the valid fields; an invalid one is reported, not applied
+        return CaseFilter(
+            kind=data.get("kind", ""),
+            channel=data.get("channel", ""),
+            status=data.get("status", ""),
+            deadline_state=data.get("deadline_state", ""),
+            org_unit=data.get("org_unit"),
+            topic=data.get("topic"),
+            received_from=data.get("received_from"),
+            received_to=data.get("received_to"),
+            q=data.get("q", ""),
+            mine=mine,
+        )
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class KindCorrectionForm(VersionForm):
+    kind = forms.ChoiceField(label="Neue Art", choices=Kind.choices)
+    forwarding_recipient = forms.CharField(
+        label="Weitergeleitet an (bei Fällen außerhalb des KRM)", max_length=200, required=False
+    )
+    note = forms.CharField(label="Begründung", max_length=300, required=False)
+
+
+class AcknowledgementForm(VersionForm):
+    sent_at = forms.DateTimeField(label="Versandt am", input_formats=DATETIME_FORMATS,
+                                  widget=DateTimeLocalInput(), required=False,
+                                  help_text="Leer: jetzt")
+
+
+class CloseForm(VersionForm):
+    outcome = forms.ChoiceField(label="Ergebnis", choices=_blank("bitte wählen", Outcome.choices))
+
+
+class ReopenForm(VersionForm):
+    reason = forms.CharField(label="Grund", max_length=300, required=False)
+
+
+class LinkForm(forms.Form):
+    aktenzeichen = forms.CharField(label="Aktenzeichen des anderen Falls", max_length=40)
+    note = forms.CharField(label="Bemerkung", max_length=300, required=False)

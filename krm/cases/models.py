@@ -1,0 +1,280 @@
+"""The case (Kundenreaktion) and what belongs to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from krm.accounts.models import OrgUnit
+from krm.jobcenters.models import Jobcenter
+
+from .kinds import Channel, Kind, Outcome
+from .workflow import OPEN_STATUSES, Status
+
+MAX_TOPICS = 3
+
+
+class Topic(models.Model):
+    """A topic of the Jobcenter's taxonomy (domain notes § 1); 1–3 per case."""
+
+    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT, related_name="topics")
+    code = models.CharField("Kennung", max_length=20)
+    label = models.CharField("Bezeichnung", max_length=200)
+    is_active = models.BooleanField("aktiv", default=True)
+
+    class Meta:
+        verbose_name = "Thema"
+        verbose_name_plural = "Themen"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["jobcenter", "code"], name="unique_topic_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FilePlanEntry(models.Model):
+    """A plan number of the file plan (R-A1) and the kinds filed under it."""
+
+    jobcenter = models.ForeignKey(
+        Jobcenter, on_delete=models.PROTECT, related_name="file_plan_entries"
+    )
+    number = models.CharField("Aktenplannummer", max_length=20)
+    title = models.CharField("Bezeichnung", max_length=200)
+    kinds = models.JSONField(
+        "Arten", default=list, blank=True, help_text="Slugs der Arten, z. B. [\"beschwerde\"]"
+    )
+    is_default = models.BooleanField(
+        "für alle übrigen Arten", default=False, help_text="Genau ein Eintrag je Jobcenter"
+    )
+
+    class Meta:
+        verbose_name = "Aktenplan-Eintrag"
+        verbose_name_plural = "Aktenplan"
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["jobcenter", "number"], name="unique_plan_number"),
+            models.UniqueConstraint(
+                fields=["jobcenter"], condition=Q(is_default=True), name="one_default_plan_entry"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class AktenzeichenCounter(models.Model):
+    """The last number given per plan number and year; locked while a number is drawn, so
+    the numbers are gap-free (a rolled-back registration rolls the counter back too)."""
+
+    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT)
+    plan_number = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jobcenter", "plan_number", "year"], name="unique_aktenzeichen_counter"
+            )
+        ]
+
+
+class Case(models.Model):
+    """A Kundenreaktion."""
+
+    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT, related_name="cases")
+    aktenzeichen = models.CharField("Aktenzeichen", max_length=40, unique=True)
+    plan_number = models.CharField("Aktenplannummer", max_length=20)
+    kind = models.CharField("Art", max_length=30, choices=Kind.choices)
+    channel = models.CharField("Eingangsweg", max_length=20, choices=Channel.choices)
+    status = models.CharField("Status", max_length=20, choices=Status.choices)
+    is_open = models.BooleanField(default=True, editable=False)  # derived from status; indexed
+    urgent = models.BooleanField("eilig", default=False)
+
+    received_at = models.DateTimeField("Eingang")
+    received_on = models.DateField("Eingangstag (Berlin)")
+    subject = models.CharField("Betreff", max_length=300)
+    text = models.TextField("Inhalt", blank=True)
+
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name="betroffene Einheit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The Bereich of org_unit (itself if it is a Bereich): BL lists and `org_unit=71` filters.
+    bereich = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    staff_concerned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="betroffene/r Mitarbeiter/in",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    topics = models.ManyToManyField(Topic, verbose_name="Themen", blank=True, related_name="cases")
+    escalation_level = models.PositiveSmallIntegerField(
+        "Eskalationsstufe", default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
+
+    acknowledged_at = models.DateTimeField("Eingangsbestätigung versandt", null=True, blank=True)
+    closed_at = models.DateTimeField("abgeschlossen am", null=True, blank=True)
+    outcome = models.CharField("Ergebnis", max_length=30, choices=Outcome.choices, blank=True)
+
+    acknowledgement_due = models.DateField("Frist Eingangsbestätigung", null=True, blank=True)
+    completion_due = models.DateField("Frist Abschluss", null=True, blank=True)
+    # The earliest deadline still running (None when none runs): worklist order and state.
+    next_due = models.DateField(null=True, blank=True, editable=False)
+
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="erfasst von",
+        on_delete=models.PROTECT,
+        related_name="captured_cases",
+    )
+    created_at = models.DateTimeField("erfasst am", auto_now_add=True)
+    updated_at = models.DateTimeField("geändert am", auto_now=True)
+    version = models.PositiveIntegerField("Version", default=1)
+
+    class Meta:
+        verbose_name = "Kundenreaktion"
+        verbose_name_plural = "Kundenreaktionen"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(escalation_level__gte=1, escalation_level__lte=3),
+                name="case_escalation_level_1_3",
+            ),
+        ]
+        indexes = [
+            # Worklists: open cases, urgent first, then by the next deadline. (ASC is NULLS
+            # LAST on PostgreSQL; SQLite cannot declare it in an index.)
+            models.Index(
+                "jobcenter",
+                "is_open",
+                F("urgent").desc(),
+                F("next_due").asc(),
+                F("id").desc(),
+                name="case_worklist_idx",
+            ),
+            models.Index(
+                "jobcenter",
+                F("urgent").desc(),
+                F("next_due").asc(),
+                F("id").desc(),
+                name="case_list_all_idx",
+            ),
+            models.Index(fields=["jobcenter", "kind"], name="case_kind_idx"),
+            models.Index(fields=["jobcenter", "channel"], name="case_channel_idx"),
+            models.Index(fields=["jobcenter", "status"], name="case_status_idx"),
+            models.Index(fields=["jobcenter", "received_on"], name="case_received_idx"),
+            models.Index(fields=["org_unit", "is_open"], name="case_org_unit_idx"),
+            models.Index(fields=["bereich", "is_open"], name="case_bereich_idx"),
+            models.Index(fields=["captured_by", "is_open"], name="case_captured_by_idx"),
+            models.Index(fields=["next_due"], name="case_next_due_idx"),
+            models.Index(fields=["acknowledgement_due"], name="case_ack_due_idx"),
+            models.Index(fields=["completion_due"], name="case_completion_due_idx"),
+            models.Index(fields=["jobcenter", "outcome"], name="case_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aktenzeichen} {self.subject}"
+
+    @property
+    def status_is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def compute_next_due(self) -> dt.date | None:
+        if not self.status_is_open:
+            return None
+        pending = []
+        if self.acknowledgement_due and not self.acknowledged_at:
+            pending.append(self.acknowledgement_due)
+        if self.completion_due and not self.closed_at:
+            pending.append(self.completion_due)
+        return min(pending, default=None)
+
+
+class Customer(models.Model):
+    """The customer's personal data; absent for an anonymous reaction. Deleted with its case."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="customer"
+    )
+    name = models.CharField("Name", max_length=200, blank=True)
+    street = models.CharField("Straße und Hausnummer", max_length=200, blank=True)
+    postal_code = models.CharField("PLZ", max_length=10, blank=True)
+    city = models.CharField("Ort", max_length=100, blank=True)
+    email = models.EmailField("E-Mail", blank=True)
+    phone = models.CharField("Telefon", max_length=50, blank=True)
+    customer_number = models.CharField("Kundennummer", max_length=50, blank=True)
+
+    FIELDS = ("name", "street", "postal_code", "city", "email", "phone", "customer_number")
+
+    class Meta:
+        verbose_name = "Kunde/Kundin"
+        verbose_name_plural = "Kundinnen und Kunden"
+
+    def __str__(self) -> str:
+        return self.name or "anonym"
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class AktenzeichenRecord(models.Model):
+    """Every Aktenzeichen a case has had; the current one and any earlier ones (R-K10)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="aktenzeichen_records")
+    aktenzeichen = models.CharField(max_length=40, unique=True)
+    plan_number = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+
+
+class CaseLink(models.Model):
+    """Two related cases, e.g. a complaint and a Widerspruch on the same matter (R-K9).
+    Stored once, with the smaller id first."""
+
+    first = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField("Bemerkung", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="unique_case_link"),
+            models.CheckConstraint(condition=Q(first__lt=F("second")), name="case_link_ordered"),
+        ]
+        indexes = [models.Index(fields=["second"], name="caselink_second_idx")]
+
+
+class Forwarding(models.Model):
+    """An out-of-scope reaction handed on: to whom, when, by whom (R-O1 … O4)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="forwardings")
+    recipient = models.CharField("an", max_length=200)
+    forwarded_at = models.DateTimeField("am")
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField("Bemerkung", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["forwarded_at", "id"]

@@ -1,0 +1,95 @@
+"""Full-text search over subject, text and customer name.
+
+PostgreSQL: a `tsvector` per case with a GIN index and German stemming.
+SQLite: an FTS5 table with the unicode61 tokenizer (remove_diacritics 2).
+The index table is created by migration 0002 for the database in use; `reindex` keeps it
+current and is called by every service that changes indexed text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+TABLE = "cases_search"
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_CHUNK = 500
+
+
+def create_index_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"CREATE TABLE {TABLE} ("
+            " case_id bigint PRIMARY KEY REFERENCES cases_case(id)"
+            "  ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,"
+            " document tsvector NOT NULL)",
+            f"CREATE INDEX {TABLE}_document_gin ON {TABLE} USING gin (document)",
+        ]
+    if vendor == "sqlite":
+        return [
+            f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
+            " subject, body, customer, tokenize = 'unicode61 remove_diacritics 2')",
+            # The FTS table cannot hold a foreign key: delete its row with the case.
+            f"CREATE TRIGGER {TABLE}_case_deleted AFTER DELETE ON cases_case BEGIN"
+            f" DELETE FROM {TABLE} WHERE rowid = old.id; END",
+        ]
+    raise NotImplementedError(f"full-text search is not implemented for {vendor}")
+
+
+def drop_index_sql(vendor: str) -> list[str]:
+    if vendor == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {TABLE}_case_deleted", f"DROP TABLE IF EXISTS {TABLE}"]
+    return [f"DROP TABLE IF EXISTS {TABLE}"]
+
+
+def reindex(case_ids: Iterable[int]) -> None:
+    """(Re)build the index rows of these cases from their current data."""
+    ids = sorted(set(case_ids))
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"INSERT INTO {TABLE} (case_id, document) "
+                    "SELECT c.id,"
+                    " setweight(to_tsvector('german', c.subject), 'A')"
+                    " || setweight(to_tsvector('german', coalesce(cu.name, '')), 'A')"
+                    " || setweight(to_tsvector('german', c.text), 'B') "
+                    "FROM cases_case c LEFT JOIN cases_customer cu ON cu.case_id = c.id "
+                    f"WHERE c.id IN ({marks}) "
+                    "ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document",
+                    chunk,
+                )
+            else:
+                cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
+                cursor.execute(
+                    f"INSERT INTO {TABLE} (rowid, subject, body, customer) "
+                    "SELECT c.id, c.subject, c.text, coalesce(cu.name, '') "
+                    "FROM cases_case c LEFT JOIN cases_customer cu ON cu.case_id = c.id "
+                    f"WHERE c.id IN ({marks})",
+                    chunk,
+                )
+
+
+def tokens(query: str) -> list[str]:
+    return _TOKEN.findall(query)[:12]
+
+
+def matching_ids(query: str) -> RawSQL | None:
+    """A subquery of the ids of cases matching every word of `query` (as a prefix);
+    None when the query has no words."""
+    words = tokens(query)
+    if not words:
+        return None
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{word}:*" for word in words)
+        return RawSQL(
+            f"SELECT case_id FROM {TABLE} WHERE document @@ to_tsquery('german', %s)",
+            [tsquery],
+        )
+    match = " ".join('"{}"*'.format(word.replace('"', "")) for word in words)
+    return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match])

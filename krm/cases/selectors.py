@@ -1,0 +1,123 @@
+"""Reads: the worklists, search and the case page. Every list is a permission-filtered,
+indexed, paginated query with a fixed number of SQL statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from krm.accounts.access import access_for
+from krm.accounts.models import OrgUnit, User
+from krm.audit.models import Event
+from krm.lib import aktenzeichen as az
+
+from . import permissions, search
+from .deadlines import Clock
+from .models import AktenzeichenRecord, Case, CaseLink, Topic
+
+# "Open" as a status filter: every status in which deadlines run.
+STATUS_OPEN = "offen"
+
+ORDERING = ("-urgent", F("next_due").asc(nulls_last=True), "-id")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    kind: str = ""
+    channel: str = ""
+    status: str = ""  # "", "offen" or a Status value
+    deadline_state: str = ""
+    org_unit: OrgUnit | None = None  # a Bereich includes its Teams
+    topic: Topic | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str = ""
+    mine: bool = False
+
+
+def search_filter(query: str) -> Q:
+    """Full-text match over subject, text and customer name, or an Aktenzeichen (also a
+    former one)."""
+    query = query.strip()
+    parsed = az.parse(query)
+    if parsed is not None:
+        return Q(
+            pk__in=AktenzeichenRecord.objects.filter(aktenzeichen=str(parsed)).values("case_id")
+        )
+    ids = search.matching_ids(query)
+    return Q(pk__in=ids) if ids is not None else Q()
+
+
+def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) -> QuerySet[Case]:
+    """The cases this user may see, filtered, most urgent first (not yet evaluated)."""
+    qs = permissions.visible_cases(user)
+    f = filters
+    if f.mine:
+        qs = qs.filter(captured_by=user)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.status == STATUS_OPEN:
+        qs = qs.filter(is_open=True)
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    if f.deadline_state:
+        clock = clock or Clock.for_jobcenter(access_for(user).jobcenter_id or 0)
+        qs = qs.filter(clock.filter(f.deadline_state))
+    if f.org_unit is not None:
+        if f.org_unit.level == OrgUnit.Level.BEREICH:
+            qs = qs.filter(bereich=f.org_unit)
+        else:
+            qs = qs.filter(org_unit=f.org_unit)
+    if f.topic is not None:
+        qs = qs.filter(topics=f.topic)
+    if f.received_from:
+        qs = qs.filter(received_on__gte=f.received_from)
+    if f.received_to:
+        qs = qs.filter(received_on__lte=f.received_to)
+    if f.q.strip():
+        qs = qs.filter(search_filter(f.q))
+    return qs.order_by(*ORDERING)
+
+
+def with_list_data(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """What a list row shows: two queries for a page, whatever its length."""
+    return qs.select_related("org_unit", "customer").prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("code"))
+    )
+
+
+def case_detail(*, user: User, case_id: int, change: bool = False) -> Case:
+    """The case page's case, permission-checked, with everything the page shows loaded."""
+    case = permissions.get_case(user, case_id, change=change)
+    return (
+        Case.objects.select_related(
+            "jobcenter", "org_unit", "bereich", "staff_concerned", "captured_by", "customer"
+        )
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.order_by("code")),
+            Prefetch("events", queryset=Event.objects.select_related("actor")),
+            "forwardings__forwarded_by",
+            "aktenzeichen_records",
+        )
+        .get(pk=case.pk)
+    )
+
+
+@dataclass(frozen=True)
+class LinkedCase:
+    link: CaseLink
+    case: Case | None  # None: linked, but this user may not see the other case
+
+
+def linked_cases(*, user: User, case: Case) -> list[LinkedCase]:
+    links = list(
+        CaseLink.objects.filter(Q(first=case) | Q(second=case)).order_by("created_at")
+    )
+    other_ids = [link.second_id if link.first_id == case.pk else link.first_id for link in links]
+    visible = {c.pk: c for c in permissions.visible_cases(user).filter(pk__in=other_ids)}
+    return [LinkedCase(link, visible.get(other)) for link, other in zip(links, other_ids,
+                                                                          strict=True)]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("meine/", views.my_cases, name="mine"),
+    path("<int:case_id>/", views.detail, name="detail"),
+    path("<int:case_id>/bearbeiten/", views.edit, name="edit"),
+    path("<int:case_id>/art/", views.correct_kind, name="correct_kind"),
+    path("<int:case_id>/eingangsbestaetigung/", views.acknowledge, name="acknowledge"),
+    path("<int:case_id>/abschliessen/", views.close, name="close"),
+    path("<int:case_id>/wiedereroeffnen/", views.reopen, name="reopen"),
+    path("<int:case_id>/verknuepfen/", views.link, name="link"),
+    path("<int:case_id>/verknuepfungen/<int:link_id>/loesen/", views.unlink, name="unlink"),
+]

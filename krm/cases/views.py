@@ -1,0 +1,224 @@
+"""Case pages: worklists, the case page and the steps on a case. Thin: fetch through the
+permission helpers, validate with a form, call a service, redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from krm.accounts.access import access_for
+from krm.intake.forms import CaseForm, apply_service_errors
+
+from . import permissions, selectors, services, workflow
+from .deadlines import Clock
+from .forms import (
+    AcknowledgementForm,
+    CloseForm,
+    KindCorrectionForm,
+    LinkForm,
+    ReopenForm,
+    WorklistFilterForm,
+)
+from .models import AktenzeichenRecord, CaseLink
+
+PAGE_SIZE = 25
+
+
+@login_required
+def worklist(request: HttpRequest, mine: bool = False) -> HttpResponse:
+    access = access_for(request.user)
+    form = WorklistFilterForm(request.GET or None, jobcenter_id=access.jobcenter_id)
+    clock = Clock.for_jobcenter(access.jobcenter_id or 0)
+    qs = selectors.case_list(user=request.user, filters=form.to_filter(mine=mine), clock=clock)
+    page = Paginator(selectors.with_list_data(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = [(case, clock.state(case.next_due)) for case in page.object_list]
+    return render(request, "cases/worklist.html", {
+        "form": form, "page": page, "rows": rows, "mine": mine,
+        "querystring": query.urlencode(),
+        "title": "Meine Fälle" if mine else "Arbeitsliste",
+    })
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    return worklist(request, mine=True)
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_detail(user=request.user, case_id=case_id)
+    access = access_for(request.user)
+    clock = Clock.for_jobcenter(case.jobcenter_id)
+    can_change = permissions.can_change(request.user, case)
+    return render(request, "cases/detail.html", {
+        "case": case,
+        "deadline_state": clock.state(case.next_due),
+        "links": selectors.linked_cases(user=request.user, case=case),
+        "can_change": can_change,
+        "transitions": {t.name for t in workflow.available(case, access)},
+        "ack_form": AcknowledgementForm(initial={"version": case.version}),
+        "close_form": CloseForm(initial={"version": case.version}),
+        "reopen_form": ReopenForm(initial={"version": case.version}),
+        "link_form": LinkForm(),
+        "former_aktenzeichen": [r.aktenzeichen for r in case.aktenzeichen_records.all()
+                                if r.aktenzeichen != case.aktenzeichen],
+    })
+
+
+def _conflict(request: HttpRequest, case_id: int, exc: services.ConflictError) -> HttpResponse:
+    messages.error(request, str(exc))
+    return redirect("cases:detail", case_id=case_id)
+
+
+@login_required
+def edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_detail(user=request.user, case_id=case_id, change=True)
+    if request.method == "POST":
+        form = CaseForm(request.POST, jobcenter=case.jobcenter, editing=True)
+        if form.is_valid():
+            data = form.cleaned_data
+            changes: dict[str, Any] = {
+                name: data[name]
+                for name in ("channel", "subject", "text", "org_unit", "staff_concerned",
+                             "escalation_level")
+            }
+            changes["topics"] = list(data["topics"])
+            changes["customer"] = form.customer_data()
+            if data.get("received_at"):
+                changes["received_at"] = data["received_at"]
+            try:
+                services.update_case(actor=request.user, case=case,
+                                     expected_version=data["version"] or 0, changes=changes)
+            except services.ConflictError as exc:
+                return _conflict(request, case.pk, exc)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, "Die Änderungen sind gespeichert.")
+                return redirect("cases:detail", case_id=case.pk)
+    else:
+        customer = getattr(case, "customer", None)
+        initial = {
+            "channel": case.channel, "received_at": case.received_at, "subject": case.subject,
+            "text": case.text, "org_unit": case.org_unit, "staff_concerned": case.staff_concerned,
+            "topics": list(case.topics.all()), "escalation_level": case.escalation_level,
+            "version": case.version,
+        }
+        if customer:
+            initial.update({f"customer_{k}": v for k, v in customer.as_dict().items()})
+        form = CaseForm(initial=initial, jobcenter=case.jobcenter, editing=True)
+    return render(request, "cases/edit.html", {"case": case, "form": form})
+
+
+@login_required
+def correct_kind(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = permissions.get_case(request.user, case_id, change=True)
+    form = KindCorrectionForm(request.POST or None, initial={"version": case.version,
+                                                             "kind": case.kind})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.correct_kind(
+                actor=request.user, case=case, expected_version=data["version"],
+                kind=data["kind"], forwarding_recipient=data["forwarding_recipient"],
+                note=data["note"],
+            )
+        except services.ConflictError as exc:
+            return _conflict(request, case.pk, exc)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Die Art ist korrigiert.")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/correct_kind.html", {"case": case, "form": form})
+
+
+def _step(request: HttpRequest, case_id: int, form_class: type, action: Any,
+          success: str) -> HttpResponse:
+    """A POST-only step on a case: validate, call the service, report, back to the case."""
+    case = permissions.get_case(request.user, case_id, change=True)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("cases:detail", case_id=case.pk)
+    try:
+        action(case, form.cleaned_data)
+    except services.ConflictError as exc:
+        return _conflict(request, case.pk, exc)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _step(request, case_id, AcknowledgementForm, lambda case, data: (
+        services.record_acknowledgement(actor=request.user, case=case,
+                                        expected_version=data["version"],
+                                        sent_at=data["sent_at"])
+    ), "Der Versand der Eingangsbestätigung ist erfasst.")
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _step(request, case_id, CloseForm, lambda case, data: (
+        services.close_case(actor=request.user, case=case, expected_version=data["version"],
+                            outcome=data["outcome"])
+    ), "Der Fall ist abgeschlossen.")
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _step(request, case_id, ReopenForm, lambda case, data: (
+        services.reopen_case(actor=request.user, case=case, expected_version=data["version"],
+                             reason=data["reason"])
+    ), "Der Fall ist wieder eröffnet.")
+
+
+@login_required
+@require_POST
+def link(request: HttpRequest, case_id: int) -> HttpResponse:
+    def action(case: Any, data: dict) -> None:
+        record = AktenzeichenRecord.objects.filter(
+            aktenzeichen=data["aktenzeichen"].strip(), case__jobcenter_id=case.jobcenter_id
+        ).first()
+        other = (
+            permissions.visible_cases(request.user).filter(pk=record.case_id).first()
+            if record else None
+        )
+        if other is None:
+            raise ValidationError("Kein Fall mit diesem Aktenzeichen gefunden.")
+        services.link_cases(actor=request.user, case=case, other=other, note=data["note"])
+
+    return _step(request, case_id, LinkForm, action, "Die Fälle sind verknüpft.")
+
+
+@login_required
+@require_POST
+def unlink(request: HttpRequest, case_id: int, link_id: int) -> HttpResponse:
+    case = permissions.get_case(request.user, case_id, change=True)
+    link_obj = get_object_or_404(
+        CaseLink.objects.select_related("first", "second"),
+        Q(first=case) | Q(second=case), pk=link_id,
+    )
+    services.unlink_cases(actor=request.user, link=link_obj)
+    messages.success(request, "Die Verknüpfung ist gelöst.")
+    return redirect("cases:detail", case_id=case.pk)

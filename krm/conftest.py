@@ -1,0 +1,54 @@
+"""Fixtures shared by all tests: a small organisation like Pankow's and one user per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from krm.accounts.models import OrgUnit, User
+from krm.accounts.roles import Role
+from krm.jobcenters.models import Jobcenter
+from krm.testing.factories import BereichFactory, JobcenterFactory, TeamFactory, UserFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Fast hashing in tests; production uses argon2 (tested in accounts/tests).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Org:
+    jobcenter: Jobcenter
+    b71: OrgUnit
+    t711: OrgUnit
+    t712: OrgUnit
+    b72: OrgUnit
+    t721: OrgUnit
+    users: dict[str, User]
+
+    def __getitem__(self, role: str) -> User:
+        return self.users[role]
+
+
+@pytest.fixture
+def org(db: None) -> Org:
+    """Jobcenter with Bereiche 71 (Teams 711, 712) and 72 (Team 721); one user per role
+    (username = role slug, as in the demo): bl leads 71, tl leads 711, mitarbeiter in 711."""
+    jobcenter = JobcenterFactory(name="Jobcenter Berlin Pankow", slug="pankow")
+    b71 = BereichFactory(jobcenter=jobcenter, code="71")
+    t711 = TeamFactory(parent=b71, code="711")
+    t712 = TeamFactory(parent=b71, code="712")
+    b72 = BereichFactory(jobcenter=jobcenter, code="72")
+    t721 = TeamFactory(parent=b72, code="721")
+    homes = {Role.BL: b71, Role.TL: t711, Role.MITARBEITER: t711}
+    leads = {Role.BL: b71, Role.TL: t711}
+    users = {}
+    for role in Role:
+        users[role.value] = UserFactory(
+            username=role.value, jobcenter=jobcenter, home_unit=homes.get(role),
+            roles=[(role, leads.get(role))], is_staff=role == Role.ADMIN,
+        )
+    return Org(jobcenter, b71, t711, t712, b72, t721, users)

@@ -1,0 +1,167 @@
+"""Forms through which cases arrive: quick capture and the full registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from krm.accounts.models import OrgUnit, User
+from krm.cases.kinds import DEFAULT_FORWARDING_RECIPIENT, OUT_OF_SCOPE, Channel, Kind
+from krm.cases.models import MAX_TOPICS, Customer, Topic
+from krm.jobcenters.models import Jobcenter
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class OrgUnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: OrgUnit) -> str:
+        indent = "\u2003" if obj.level == OrgUnit.Level.TEAM else ""
+        return f"{indent}{obj.code} – {obj.name}"
+
+
+class TopicsField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def clean(self, value: Any) -> Any:
+        topics = super().clean(value)
+        if topics is not None and len(topics) > MAX_TOPICS:
+            raise ValidationError(f"Bitte höchstens {MAX_TOPICS} Themen angeben.")
+        return topics
+
+
+def org_units(jobcenter: Jobcenter) -> Any:
+    return OrgUnit.objects.filter(jobcenter=jobcenter, is_active=True).order_by("code")
+
+
+def topics_of(jobcenter: Jobcenter) -> Any:
+    return Topic.objects.filter(jobcenter=jobcenter, is_active=True).order_by("code")
+
+
+class CustomerFieldsMixin:
+    """The customer's fields, prefixed `customer_`; all optional (anonymous is allowed)."""
+
+    def add_customer_fields(self) -> None:
+        for name in self.customer_field_names:
+            model_field = Customer._meta.get_field(name)
+            self.fields[f"customer_{name}"] = model_field.formfield(required=False)
+
+    customer_field_names: tuple[str, ...] = Customer.FIELDS
+
+    def customer_data(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(f"customer_{name}", "") or ""
+                for name in self.customer_field_names}
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put the service's field errors on the form's fields (customer.* on customer_*)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        if field == "customer" and isinstance(messages, dict):
+            for sub, sub_messages in messages.items():
+                target = f"customer_{sub}"
+                form.add_error(target if target in form.fields else None, sub_messages)
+            continue
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class BaseCaseForm(CustomerFieldsMixin, forms.Form):
+    subject = forms.CharField(label="Betreff", max_length=300)
+    text = forms.CharField(label="Inhalt", widget=forms.Textarea(attrs={"rows": 6}),
+                           required=False)
+
+    def __init__(self, *args: Any, jobcenter: Jobcenter, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.jobcenter = jobcenter
+
+
+class QuickCaptureForm(BaseCaseForm):
+    """R-W1.1: a reaction taken at the counter or on the phone, by any staff member."""
+
+    KINDS = [(k.value, k.label) for k in (Kind.BESCHWERDE, Kind.LOB, Kind.ANREGUNG)]
+    CHANNELS = [(c.value, c.label) for c in (Channel.PERSOENLICH, Channel.TELEFON,
+                                              Channel.BRIEF, Channel.EMAIL, Channel.VORZIMMER)]
+    customer_field_names = ("name", "phone", "email", "customer_number")
+
+    kind = forms.ChoiceField(label="Art", choices=KINDS, initial=Kind.BESCHWERDE)
+    channel = forms.ChoiceField(label="Eingangsweg", choices=CHANNELS,
+                                initial=Channel.PERSOENLICH)
+    field_order = ["kind", "channel", "org_unit", "subject", "text"]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, jobcenter=user.jobcenter, **kwargs)
+        self.fields["org_unit"] = OrgUnitChoiceField(
+            label="Zuständiges Team", queryset=org_units(self.jobcenter),
+            initial=user.home_unit_id,
+            help_text="Das Team, das sich um das Anliegen kümmern soll.",
+        )
+        self.fields["topics"] = TopicsField(
+            label="Themen (höchstens 3)", queryset=topics_of(self.jobcenter), required=False
+        )
+        self.add_customer_fields()
+        self.order_fields(self.field_order)
+
+
+class CaseForm(BaseCaseForm):
+    """The full registration and the edit form of the KRM-B."""
+
+    kind = forms.ChoiceField(label="Art", choices=Kind.choices)
+    channel = forms.ChoiceField(label="Eingangsweg", choices=Channel.choices)
+    received_at = forms.DateTimeField(
+        label="Eingang (Datum und Uhrzeit)", input_formats=DATETIME_FORMATS,
+        widget=DateTimeLocalInput(), required=False,
+        help_text="Leer: jetzt. Angaben ohne Zeitzone gelten als Berliner Zeit.",
+    )
+    escalation_level = forms.TypedChoiceField(
+        label="Eskalationsstufe", coerce=int, initial=1,
+        choices=[(1, "1 – Teamleitung"), (2, "2 – Bereichsleitung"), (3, "3 – Geschäftsführung")],
+    )
+    forwarding_recipient = forms.CharField(
+        label="Weitergeleitet an (nur bei Fällen außerhalb des KRM)", max_length=200,
+        required=False,
+        help_text="; ".join(f"{Kind(k).label}: {v}" for k, v in DEFAULT_FORWARDING_RECIPIENT.items()),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    field_order = [
+        "kind", "channel", "received_at", "subject", "text", "org_unit", "staff_concerned",
+        "topics", "escalation_level",
+    ]
+
+    def __init__(self, *args: Any, jobcenter: Jobcenter, editing: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, jobcenter=jobcenter, **kwargs)
+        self.fields["org_unit"] = OrgUnitChoiceField(
+            label="Betroffene Einheit (Bereich oder Team)", queryset=org_units(jobcenter),
+            required=False,
+        )
+        self.fields["staff_concerned"] = forms.ModelChoiceField(
+            label="Betroffene/r Mitarbeiter/in", required=False,
+            queryset=User.objects.filter(jobcenter=jobcenter, is_active=True).order_by(
+                "last_name", "first_name", "username"),
+        )
+        self.fields["topics"] = TopicsField(
+            label="Themen (höchstens 3)", queryset=topics_of(jobcenter), required=False
+        )
+        self.add_customer_fields()
+        if editing:
+            # The kind is corrected through its own step (new Aktenzeichen, R-K10).
+            del self.fields["kind"]
+            del self.fields["forwarding_recipient"]
+        self.order_fields(self.field_order)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") in OUT_OF_SCOPE and not data.get("forwarding_recipient"):
+            data["forwarding_recipient"] = DEFAULT_FORWARDING_RECIPIENT[Kind(data["kind"])]
+        return data

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "krm Administration"
+admin.site.site_title = "krm"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cases:worklist", permanent=False)),
+    path("", include("krm.accounts.urls")),
+    path("faelle/", include("krm.cases.urls")),
+    path("erfassung/", include("krm.intake.urls")),
+    path("api/v1/", include("krm.api.urls")),
+    path("admin/", admin.site.urls),
+]
