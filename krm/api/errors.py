@@ -14,7 +14,11 @@ def exception_handler(exc, context):  # noqa: ANN001, ANN201
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors":
-                                                                       exc.messages}
+        if hasattr(exc, "nested"):
+            detail = exc.nested
+        elif hasattr(exc, "error_dict"):
+            detail = exc.message_dict
+        else:
+            detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)

@@ -49,6 +49,19 @@ class ConflictError(Exception):
         self.case = case
 
 
+class InvalidInput(ValidationError):
+    """Errors per field, German, nested for the customer: {"customer": {"email": […]}}."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        self.nested = errors
+        flat = {
+            field: [f"{sub}: {m}" for sub, ms in messages.items() for m in ms]
+            if isinstance(messages, dict) else messages
+            for field, messages in errors.items()
+        }
+        super().__init__(flat)
+
+
 # --- building blocks ------------------------------------------------------------------
 
 
@@ -265,7 +278,7 @@ def register_case(
     if kind in Kind.values and not is_in_scope(kind) and not forwarding_recipient:
         forwarding_recipient = DEFAULT_FORWARDING_RECIPIENT[Kind(kind)]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
 
     with transaction.atomic():
         case = Case(
@@ -323,7 +336,7 @@ def _forward(case: Case, *, actor: User, recipient: str, note: str) -> Forwardin
 def _lock(case: Case, expected_version: int) -> Case:
     """Re-read the case under a row lock and refuse a stale edit."""
     locked = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("jobcenter", "org_unit", "staff_concerned")
         .get(pk=case.pk)
     )
@@ -374,7 +387,7 @@ def update_case(
             _clean_customer(changes["customer"], errors) if "customer" in changes else None
         )
         if errors:
-            raise ValidationError(errors)
+            raise InvalidInput(errors)
 
         for name in ("channel", "subject", "text", "org_unit", "staff_concerned",
                      "escalation_level"):
@@ -427,7 +440,7 @@ def correct_kind(
     errors: dict[str, Any] = {}
     _check_choices(kind, None, errors)
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
     with transaction.atomic():
         case = _lock(case, expected_version)
         if kind == case.kind:

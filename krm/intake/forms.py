@@ -66,7 +66,7 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
-    for field, messages in error.message_dict.items():
+    for field, messages in getattr(error, "nested", error.message_dict).items():
         if field == "customer" and isinstance(messages, dict):
             for sub, sub_messages in messages.items():
                 target = f"customer_{sub}"

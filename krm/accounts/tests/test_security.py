@@ -1,0 +1,158 @@
+"""Secure by default: production settings, headers, CSP, login throttling."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+
+import krm.settings as krm_settings
+
+KRM = Path(sys.executable).parent / "krm"
+STRONG_SECRET = "x" * 20 + "Zq8#kL2$vB9!mN4@pR7%tY1&wE5*uI3^oA6(sD0)fG" + "y" * 10
+
+
+def run_krm(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KRM_")}
+    return subprocess.run(
+        [str(KRM), *args], env={**clean, **env}, capture_output=True, text=True, cwd="/tmp",
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "KRM_DEBUG": "0",
+    "KRM_SECRET_KEY": STRONG_SECRET,
+    "KRM_ALLOWED_HOSTS": "krm.jobcenter.example",
+    "KRM_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
+}
+
+
+def test_check_deploy_shows_no_issues_in_production_mode():
+    result = run_krm("check", "--deploy", "--fail-level", "DEBUG", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"KRM_SECRET_KEY": ""}, "KRM_SECRET_KEY"),
+        ({"KRM_SECRET_KEY": "short-but-not-default"}, "KRM_SECRET_KEY"),
+        ({"KRM_SECRET_KEY": "a" * 60}, "KRM_SECRET_KEY"),
+        ({"KRM_SECRET_KEY": krm_settings.DEVELOPMENT_SECRET_KEY}, "KRM_SECRET_KEY"),
+        ({"KRM_ALLOWED_HOSTS": ""}, "KRM_ALLOWED_HOSTS"),
+        ({"KRM_DEMO": "1"}, "KRM_DEMO"),
+        ({"KRM_PROXY_SSL_HEADER": "nonsense"}, "KRM_PROXY_SSL_HEADER"),
+    ],
+)
+def test_production_refuses_unsafe_configuration(override, message):
+    result = run_krm("check", **{**PRODUCTION, **override})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_mode_turns_on_https_settings():
+    result = run_krm(
+        "shell", "-c",
+        "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, "
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS >= 31536000, "
+        "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SECURE_PROXY_SSL_HEADER)",
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "True True True True True True ('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
+
+
+def test_krm_command_finds_the_checkout_database_from_any_directory():
+    result = run_krm("shell", "-c",
+                     "from django.conf import settings; print(settings.DATABASES['default']['NAME'])")
+    assert result.returncode == 0, result.stderr
+    checkout = Path(krm_settings.__file__).resolve().parent.parent
+    assert result.stdout.strip().splitlines()[-1] == str(checkout / "var" / "krm.sqlite3")
+
+
+def test_passwords_are_hashed_with_argon2_in_production():
+    # The test run swaps in a fast hasher; the configured first hasher is argon2.
+    assert krm_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.parametrize("path", ["/anmelden/", "/api/v1/openapi.json", "/gibt-es-nicht/"])
+def test_every_response_carries_csp_nosniff_and_frame_denial(client, db, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert directives["frame-ancestors"] == "'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_templates_contain_no_inline_script_or_style():
+    """CSP forbids inline code; a template that used it would break silently."""
+    offenders = []
+    for template in (Path(krm_settings.BASE_DIR) / "krm").rglob("*.html"):
+        text = template.read_text()
+        if "<script>" in text or "<style" in text or " style=" in text or " onclick=" in text:
+            offenders.append(str(template))
+    assert offenders == []
+
+
+def _login(client, username: str, password: str, ip: str = "10.9.8.7"):
+    return client.post("/anmelden/", {"username": username, "password": password},
+                       REMOTE_ADDR=ip)
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client, org):
+    known = _login(client, "krmb", "falsch")
+    unknown = _login(client, "niemand", "falsch", ip="10.9.8.8")
+    assert known.status_code == unknown.status_code == 200
+    assert "Benutzername oder Passwort ist falsch." in known.content.decode()
+    assert known.content.decode().count("falsch.") == unknown.content.decode().count("falsch.")
+
+
+@pytest.mark.parametrize("username", ["krmb", "gibt-es-nicht"])
+def test_failed_logins_are_throttled_per_username(client, org, username, caplog):
+    limit = settings.AXES_FAILURE_LIMIT
+    for attempt in range(limit):
+        # From changing addresses: the username alone triggers the throttle.
+        _login(client, username, "falsch", ip=f"10.0.0.{attempt + 1}")
+    assert AccessAttempt.objects.filter(username=username).exists()
+    response = _login(client, username, "geheim-passwort-123", ip="10.0.1.1")
+    assert response.status_code == 429
+    assert "Zu viele fehlgeschlagene Anmeldeversuche" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert any("AXES" in record.getMessage() for record in caplog.records)
+
+
+def test_failed_logins_are_throttled_per_address(client, org):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, f"name{attempt}", "falsch", ip="10.1.2.3")
+    response = _login(client, "krmb", "geheim-passwort-123", ip="10.1.2.3")
+    assert response.status_code == 429
+    # Another address is not affected.
+    assert _login(client, "krmb", "geheim-passwort-123", ip="10.1.2.4").status_code == 302
+
+
+def test_successful_login_and_logout(client, org):
+    response = _login(client, "mitarbeiter", "geheim-passwort-123")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/faelle/"
+    response = client.post("/abmelden/")
+    assert response.status_code == 302
+    assert client.get("/faelle/").status_code == 302  # back to the login
+
+
+def test_pages_require_login(client, db):
+    response = client.get("/faelle/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/anmelden/")
