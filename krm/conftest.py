@@ -48,7 +48,10 @@ def org(db: None) -> Org:
     users = {}
     for role in Role:
         users[role.value] = UserFactory(
-            username=role.value, jobcenter=jobcenter, home_unit=homes.get(role),
-            roles=[(role, leads.get(role))], is_staff=role == Role.ADMIN,
+            username=role.value,
+            jobcenter=jobcenter,
+            home_unit=homes.get(role),
+            roles=[(role, leads.get(role))],
+            is_staff=role == Role.ADMIN,
         )
     return Org(jobcenter, b71, t711, t712, b72, t721, users)

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent  # the checkout (krm is installed editable)
 VAR_DIR = BASE_DIR / "var"
 
-DEVELOPMENT_SECRET_KEY = "krm-development-secret-key-do-not-use-in-production-0123456789"
+DEVELOPMENT_SECRET_KEY = "krm-development-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -158,8 +158,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -210,9 +212,7 @@ _proxy_header = env_str("KRM_PROXY_SSL_HEADER")
 if _proxy_header:
     _name, _sep, _value = _proxy_header.partition(":")
     if not _sep or not _name.strip() or not _value.strip():
-        raise ImproperlyConfigured(
-            "KRM_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https'"
-        )
+        raise ImproperlyConfigured("KRM_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https'")
     SECURE_PROXY_SSL_HEADER = (
         "HTTP_" + _name.strip().upper().replace("-", "_"),
         _value.strip(),

@@ -72,7 +72,9 @@ def _compute(user: User, today: dt.date) -> Access:
         Absence.objects.filter(start__lte=today, end__gte=today, user__is_active=True)
         .filter(represents)
         .exclude(user=user)
-        .values_list("user_id", "deputy_id", "user__first_name", "user__last_name", "user__username")
+        .values_list(
+            "user_id", "deputy_id", "user__first_name", "user__last_name", "user__username"
+        )
         .distinct()
     )
     acting_for: list[str] = []

@@ -62,15 +62,19 @@ class OrgUnit(models.Model):
                 raise ValidationError({"parent": "Ein Team gehört zu einem Bereich."})
             parent = self.parent
             if parent.level != self.Level.BEREICH or parent.jobcenter_id != self.jobcenter_id:
-                raise ValidationError({"parent": "Bitte einen Bereich desselben Jobcenters wählen."})
+                raise ValidationError(
+                    {"parent": "Bitte einen Bereich desselben Jobcenters wählen."}
+                )
             if not (
                 len(self.code) == len(parent.code) + 1
                 and self.code.startswith(parent.code)
                 and self.code[-1].isdigit()
             ):
                 raise ValidationError(
-                    {"code": f"Die Kennung eines Teams ist die des Bereichs plus eine Ziffer "
-                     f"(z. B. {parent.code}1)."}
+                    {
+                        "code": f"Die Kennung eines Teams ist die des Bereichs plus eine Ziffer "
+                        f"(z. B. {parent.code}1)."
+                    }
                 )
 
 
@@ -127,9 +131,7 @@ class RoleAssignment(models.Model):
                 raise ValidationError({"org_unit": "BL und TL brauchen die geleitete Einheit."})
             wanted = OrgUnit.Level.BEREICH if self.role == Role.BL else OrgUnit.Level.TEAM
             if self.org_unit.level != wanted:
-                raise ValidationError(
-                    {"org_unit": "BL leitet einen Bereich, TL ein Team."}
-                )
+                raise ValidationError({"org_unit": "BL leitet einen Bereich, TL ein Team."})
         elif self.org_unit_id:
             raise ValidationError({"org_unit": "Nur BL und TL leiten eine Einheit."})
 

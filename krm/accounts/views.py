@@ -28,5 +28,6 @@ class LoginView(auth_views.LoginView):
 def lockout_response(request: HttpRequest, credentials: dict | None = None) -> HttpResponse:
     """django-axes: what a throttled login gets, for known and unknown usernames alike."""
     form = LoginForm(request)
-    return render(request, "accounts/login.html", {"form": form, "locked_out": LOCKED_OUT},
-                  status=429)
+    return render(
+        request, "accounts/login.html", {"form": form, "locked_out": LOCKED_OUT}, status=429
+    )

@@ -10,7 +10,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from krm.cases.services import ConflictError
 
 
-def exception_handler(exc, context):  # noqa: ANN001, ANN201
+def exception_handler(exc, context):
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):

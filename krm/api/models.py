@@ -30,7 +30,7 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
     @classmethod
-    def issue(cls, user) -> tuple[ApiToken, str]:  # noqa: ANN001
+    def issue(cls, user) -> tuple[ApiToken, str]:
         """Create a token for `user`; returns it with the clear key (shown only once)."""
         key = secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, key_hash=hash_key(key), prefix=key[:8])

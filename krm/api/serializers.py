@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from krm.cases.deadlines import DeadlineState
 from krm.cases.kinds import Channel, Kind
-from krm.cases.models import MAX_TOPICS, Case
+from krm.cases.models import INVALID_EMAIL, MAX_TOPICS, Case
 from krm.cases.selectors import STATUS_OPEN
 from krm.cases.workflow import Status
 
@@ -40,7 +40,9 @@ class CustomerSerializer(StrictSerializer):
     street = serializers.CharField(max_length=200, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=10, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, error_messages={"invalid": INVALID_EMAIL}
+    )
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
     customer_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
@@ -51,19 +53,28 @@ class CaseCreateSerializer(StrictSerializer):
     subject = serializers.CharField(max_length=300)
     text = serializers.CharField(required=False, allow_blank=True, default="")
     received_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="ISO 8601; ohne Zeitzone = Berliner Zeit; Standard: jetzt",
     )
     org_unit = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, default=None,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
         help_text="Kennung eines Bereichs (z. B. „71“) oder Teams (z. B. „711“)",
     )
     topics = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, max_length=MAX_TOPICS,
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        max_length=MAX_TOPICS,
         help_text="bis zu drei Themen-Kennungen",
     )
-    customer = CustomerSerializer(required=False, allow_null=True, default=None,
-                                  help_text="fehlt oder null: anonym")
+    customer = CustomerSerializer(
+        required=False, allow_null=True, default=None, help_text="fehlt oder null: anonym"
+    )
 
 
 class DeadlinesSerializer(serializers.Serializer):
@@ -94,10 +105,26 @@ class CaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "aktenzeichen", "kind", "channel", "status", "urgent", "received_at",
-            "received_on", "subject", "text", "org_unit", "topics", "escalation_level",
-            "customer", "acknowledged_at", "closed_at", "outcome", "version",
-            "deadline_state", "deadlines",
+            "id",
+            "aktenzeichen",
+            "kind",
+            "channel",
+            "status",
+            "urgent",
+            "received_at",
+            "received_on",
+            "subject",
+            "text",
+            "org_unit",
+            "topics",
+            "escalation_level",
+            "customer",
+            "acknowledged_at",
+            "closed_at",
+            "outcome",
+            "version",
+            "deadline_state",
+            "deadlines",
         ]
         read_only_fields = fields
 
@@ -122,7 +149,8 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_deadlines(self, case: Case) -> dict:
         return {
             "eingangsbestaetigung": case.acknowledgement_due.isoformat()
-            if case.acknowledgement_due else None,
+            if case.acknowledgement_due
+            else None,
             "abschluss": case.completion_due.isoformat() if case.completion_due else None,
         }
 
@@ -134,12 +162,17 @@ class CaseListQuerySerializer(StrictSerializer):
         choices=[(STATUS_OPEN, "alle offenen"), *Status.choices], required=False
     )
     deadline_state = serializers.ChoiceField(choices=DeadlineState.choices, required=False)
-    org_unit = serializers.CharField(required=False, help_text="ein Bereich schließt seine Teams ein")
+    org_unit = serializers.CharField(
+        required=False, help_text="ein Bereich schließt seine Teams ein"
+    )
     topic = serializers.CharField(required=False)
     received_from = serializers.DateField(required=False)
     received_to = serializers.DateField(required=False)
-    q = serializers.CharField(required=False, allow_blank=True,
-                              help_text="Volltext über Betreff, Inhalt, Name; oder Aktenzeichen")
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Volltext über Betreff, Inhalt, Name; oder Aktenzeichen",
+    )
     page = serializers.IntegerField(required=False)
     page_size = serializers.IntegerField(required=False)
 

@@ -85,8 +85,9 @@ class CaseListCreateView(generics.GenericAPIView):
             status=data.get("status", ""),
             deadline_state=data.get("deadline_state", ""),
             org_unit=_unit(jobcenter_id, data.get("org_unit"), "org_unit"),
-            topic=(_topics(jobcenter_id, [data["topic"]], "topic")[0] if data.get("topic")
-                   else None),
+            topic=(
+                _topics(jobcenter_id, [data["topic"]], "topic")[0] if data.get("topic") else None
+            ),
             received_from=data.get("received_from"),
             received_to=data.get("received_to"),
             q=data.get("q", ""),
@@ -128,11 +129,13 @@ class CaseListCreateView(generics.GenericAPIView):
 class CaseDetailView(generics.GenericAPIView):
     serializer_class = CaseSerializer
 
-    @extend_schema(summary="Einen Fall abrufen",
-                   responses={200: CaseSerializer, **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        summary="Einen Fall abrufen", responses={200: CaseSerializer, **ERRORS, **NOT_FOUND}
+    )
     def get(self, request: Request, pk: int) -> Response:
-        case = selectors.with_list_data(permissions.visible_cases(request.user)).filter(
-            pk=pk).first()
+        case = (
+            selectors.with_list_data(permissions.visible_cases(request.user)).filter(pk=pk).first()
+        )
         if case is None:
             raise Http404
         context = {"clock": Clock.for_jobcenter(case.jobcenter_id), "request": request}

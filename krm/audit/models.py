@@ -24,7 +24,7 @@ class EventType(models.TextChoices):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ANN003
+    def update(self, **kwargs):
         raise PermissionError("audit events are append-only")
 
 
@@ -50,7 +50,7 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.created_at:%d.%m.%Y %H:%M}"
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("audit events are append-only")
         super().save(*args, **kwargs)

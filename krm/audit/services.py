@@ -7,7 +7,7 @@ from typing import Any
 from .models import Event
 
 
-def record(*, case: Any, type: str, actor: Any, data: dict | None = None) -> Event:  # noqa: A002
+def record(*, case: Any, type: str, actor: Any, data: dict | None = None) -> Event:
     return Event.objects.create(case=case, type=type, actor=actor, data=data or {})
 
 

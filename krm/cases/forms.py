@@ -21,30 +21,43 @@ def _blank(label: str, choices: Any) -> list[tuple[str, str]]:
 
 
 class WorklistFilterForm(forms.Form):
-    q = forms.CharField(label="Suche", required=False, max_length=200,
-                        help_text="Betreff, Inhalt, Name oder Aktenzeichen")
+    q = forms.CharField(
+        label="Suche",
+        required=False,
+        max_length=200,
+        help_text="Betreff, Inhalt, Name oder Aktenzeichen",
+    )
     kind = forms.ChoiceField(label="Art", required=False, choices=_blank("alle", Kind.choices))
-    channel = forms.ChoiceField(label="Eingangsweg", required=False,
-                                choices=_blank("alle", Channel.choices))
+    channel = forms.ChoiceField(
+        label="Eingangsweg", required=False, choices=_blank("alle", Channel.choices)
+    )
     status = forms.ChoiceField(
-        label="Status", required=False,
+        label="Status",
+        required=False,
         choices=[(STATUS_OPEN, "offen"), ("", "alle"), *Status.choices],
     )
-    deadline_state = forms.ChoiceField(label="Frist", required=False,
-                                       choices=_blank("alle", DeadlineState.choices))
-    received_from = forms.DateField(label="Eingang ab", required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
-    received_to = forms.DateField(label="Eingang bis", required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    deadline_state = forms.ChoiceField(
+        label="Frist", required=False, choices=_blank("alle", DeadlineState.choices)
+    )
+    received_from = forms.DateField(
+        label="Eingang ab", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label="Eingang bis", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, jobcenter_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org_unit"] = OrgUnitChoiceField(
-            label="Einheit", required=False, empty_label="alle",
+            label="Einheit",
+            required=False,
+            empty_label="alle",
             queryset=OrgUnit.objects.filter(jobcenter_id=jobcenter_id).order_by("code"),
         )
         self.fields["topic"] = forms.ModelChoiceField(
-            label="Thema", required=False, empty_label="alle",
+            label="Thema",
+            required=False,
+            empty_label="alle",
             queryset=Topic.objects.filter(jobcenter_id=jobcenter_id).order_by("code"),
         )
 
@@ -87,9 +100,13 @@ class KindCorrectionForm(VersionForm):
 
 
 class AcknowledgementForm(VersionForm):
-    sent_at = forms.DateTimeField(label="Versandt am", input_formats=DATETIME_FORMATS,
-                                  widget=DateTimeLocalInput(), required=False,
-                                  help_text="Leer: jetzt")
+    sent_at = forms.DateTimeField(
+        label="Versandt am",
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeLocalInput(),
+        required=False,
+        help_text="Leer: jetzt",
+    )
 
 
 class CloseForm(VersionForm):

@@ -17,7 +17,10 @@ class Kind(models.TextChoices):
     # Not KRM: registered only as a forwarding (R-O1 … O4).
     FACHLICHE_ANFRAGE = "fachliche_anfrage", "Fachliche Anfrage (kein KRM)"
     WIDERSPRUCH = "widerspruch", "Widerspruch (kein KRM)"
-    WIDERSPRUCHSBESCHEID = "widerspruchsbescheid", "Beschwerde gegen Widerspruchsbescheid (kein KRM)"
+    WIDERSPRUCHSBESCHEID = (
+        "widerspruchsbescheid",
+        "Beschwerde gegen Widerspruchsbescheid (kein KRM)",
+    )
     TRAEGERVERSAMMLUNG = "traegerversammlung", "Petition/Eingabe nach § 44c SGB II (kein KRM)"
 
 

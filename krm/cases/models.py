@@ -16,6 +16,7 @@ from .kinds import Channel, Kind, Outcome
 from .workflow import OPEN_STATUSES, Status
 
 MAX_TOPICS = 3
+INVALID_EMAIL = "Bitte geben Sie eine gültige E-Mail-Adresse ein."
 
 
 class Topic(models.Model):
@@ -47,7 +48,7 @@ class FilePlanEntry(models.Model):
     number = models.CharField("Aktenplannummer", max_length=20)
     title = models.CharField("Bezeichnung", max_length=200)
     kinds = models.JSONField(
-        "Arten", default=list, blank=True, help_text="Slugs der Arten, z. B. [\"beschwerde\"]"
+        "Arten", default=list, blank=True, help_text='Slugs der Arten, z. B. ["beschwerde"]'
     )
     is_default = models.BooleanField(
         "für alle übrigen Arten", default=False, help_text="Genau ein Eintrag je Jobcenter"
@@ -83,6 +84,9 @@ class AktenzeichenCounter(models.Model):
                 fields=["jobcenter", "plan_number", "year"], name="unique_aktenzeichen_counter"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_number}-{self.year}: {self.last_number}"
 
 
 class Case(models.Model):
@@ -214,7 +218,7 @@ class Customer(models.Model):
     street = models.CharField("Straße und Hausnummer", max_length=200, blank=True)
     postal_code = models.CharField("PLZ", max_length=10, blank=True)
     city = models.CharField("Ort", max_length=100, blank=True)
-    email = models.EmailField("E-Mail", blank=True)
+    email = models.EmailField("E-Mail", blank=True, error_messages={"invalid": INVALID_EMAIL})
     phone = models.CharField("Telefon", max_length=50, blank=True)
     customer_number = models.CharField("Kundennummer", max_length=50, blank=True)
 
@@ -244,6 +248,9 @@ class AktenzeichenRecord(models.Model):
     class Meta:
         ordering = ["assigned_at", "id"]
 
+    def __str__(self) -> str:
+        return self.aktenzeichen
+
 
 class CaseLink(models.Model):
     """Two related cases, e.g. a complaint and a Widerspruch on the same matter (R-K9).
@@ -264,6 +271,9 @@ class CaseLink(models.Model):
         ]
         indexes = [models.Index(fields=["second"], name="caselink_second_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.first_id} ↔ {self.second_id}"
+
 
 class Forwarding(models.Model):
     """An out-of-scope reaction handed on: to whom, when, by whom (R-O1 … O4)."""
@@ -278,3 +288,6 @@ class Forwarding(models.Model):
 
     class Meta:
         ordering = ["forwarded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"an {self.recipient}"

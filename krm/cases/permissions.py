@@ -24,8 +24,15 @@ from .models import Case
 
 SEES_ALL = (Role.KRMB, Role.VERTRETUNG, Role.GF, Role.LGF)
 CAPTURING_ROLES = (
-    Role.KRMB, Role.VERTRETUNG, Role.VORZIMMER, Role.GF, Role.LGF, Role.BL, Role.TL,
-    Role.MITARBEITER, Role.DSB,
+    Role.KRMB,
+    Role.VERTRETUNG,
+    Role.VORZIMMER,
+    Role.GF,
+    Role.LGF,
+    Role.BL,
+    Role.TL,
+    Role.MITARBEITER,
+    Role.DSB,
 )
 
 

@@ -114,10 +114,9 @@ class LinkedCase:
 
 
 def linked_cases(*, user: User, case: Case) -> list[LinkedCase]:
-    links = list(
-        CaseLink.objects.filter(Q(first=case) | Q(second=case)).order_by("created_at")
-    )
+    links = list(CaseLink.objects.filter(Q(first=case) | Q(second=case)).order_by("created_at"))
     other_ids = [link.second_id if link.first_id == case.pk else link.first_id for link in links]
     visible = {c.pk: c for c in permissions.visible_cases(user).filter(pk__in=other_ids)}
-    return [LinkedCase(link, visible.get(other)) for link, other in zip(links, other_ids,
-                                                                          strict=True)]
+    return [
+        LinkedCase(link, visible.get(other)) for link, other in zip(links, other_ids, strict=True)
+    ]

@@ -56,7 +56,8 @@ class InvalidInput(ValidationError):
         self.nested = errors
         flat = {
             field: [f"{sub}: {m}" for sub, ms in messages.items() for m in ms]
-            if isinstance(messages, dict) else messages
+            if isinstance(messages, dict)
+            else messages
             for field, messages in errors.items()
         }
         super().__init__(flat)
@@ -67,8 +68,9 @@ class InvalidInput(ValidationError):
 
 def plan_number_for(jobcenter: Jobcenter, kind: str) -> str:
     """The file plan number a kind is filed under (R-A1), from the Jobcenter's plan."""
-    entries = list(FilePlanEntry.objects.filter(jobcenter=jobcenter).values("number", "kinds",
-                                                                               "is_default"))
+    entries = list(
+        FilePlanEntry.objects.filter(jobcenter=jobcenter).values("number", "kinds", "is_default")
+    )
     if not entries:
         entries = [
             {"number": number, "kinds": kinds, "is_default": number == az.DEFAULT_PLAN_NUMBER}
@@ -105,8 +107,9 @@ def draw_aktenzeichen(*, jobcenter: Jobcenter, plan_number: str, year: int) -> a
 
 def _assign_aktenzeichen(case: Case) -> str:
     plan = plan_number_for(case.jobcenter, case.kind)
-    value = draw_aktenzeichen(jobcenter=case.jobcenter, plan_number=plan,
-                              year=case.received_on.year)
+    value = draw_aktenzeichen(
+        jobcenter=case.jobcenter, plan_number=plan, year=case.received_on.year
+    )
     case.aktenzeichen = str(value)
     case.plan_number = plan
     return case.aktenzeichen
@@ -116,8 +119,11 @@ def _record_aktenzeichen(case: Case) -> None:
     parsed = az.parse(case.aktenzeichen)
     assert parsed is not None
     AktenzeichenRecord.objects.create(
-        case=case, aktenzeichen=case.aktenzeichen, plan_number=parsed.plan,
-        year=parsed.year, number=parsed.number,
+        case=case,
+        aktenzeichen=case.aktenzeichen,
+        plan_number=parsed.plan,
+        year=parsed.year,
+        number=parsed.number,
     )
 
 
@@ -152,8 +158,12 @@ def _transition(case: Case, name: str, *, actor: User, data: dict | None = None)
         raise ValidationError(str(exc)) from None
     old = case.status
     _set_status(case, transition.target)
-    record(case=case, type=EventType.CASE_TRANSITION, actor=actor,
-           data={"transition": name, "status": {"alt": old, "neu": case.status}, **(data or {})})
+    record(
+        case=case,
+        type=EventType.CASE_TRANSITION,
+        actor=actor,
+        data={"transition": name, "status": {"alt": old, "neu": case.status}, **(data or {})},
+    )
 
 
 def snapshot(case: Case) -> dict[str, Any]:
@@ -270,8 +280,12 @@ def register_case(
         errors["subject"] = ["Bitte einen Betreff angeben."]
     received_at = _clean_received_at(received_at, errors)
     topic_list = _clean_refs(
-        jobcenter=jobcenter, org_unit=org_unit, staff_concerned=staff_concerned,
-        topics=topics, escalation_level=escalation_level, errors=errors,
+        jobcenter=jobcenter,
+        org_unit=org_unit,
+        staff_concerned=staff_concerned,
+        topics=topics,
+        escalation_level=escalation_level,
+        errors=errors,
     )
     customer_data = _clean_customer(customer, errors)
     forwarding_recipient = (forwarding_recipient or "").strip()
@@ -305,7 +319,9 @@ def register_case(
             Customer.objects.create(case=case, **customer_data)
         _record_aktenzeichen(case)
         record(
-            case=case, type=EventType.CASE_REGISTERED, actor=actor,
+            case=case,
+            type=EventType.CASE_REGISTERED,
+            actor=actor,
             data={
                 "aktenzeichen": case.aktenzeichen,
                 "status": case.status,
@@ -325,11 +341,18 @@ def register_case(
 
 def _forward(case: Case, *, actor: User, recipient: str, note: str) -> Forwarding:
     forwarding = Forwarding.objects.create(
-        case=case, recipient=recipient, forwarded_at=timezone.now(), forwarded_by=actor,
+        case=case,
+        recipient=recipient,
+        forwarded_at=timezone.now(),
+        forwarded_by=actor,
         note=note,
     )
-    record(case=case, type=EventType.CASE_FORWARDED, actor=actor,
-           data={"an": recipient, "bemerkung": note})
+    record(
+        case=case,
+        type=EventType.CASE_FORWARDED,
+        actor=actor,
+        data={"an": recipient, "bemerkung": note},
+    )
     return forwarding
 
 
@@ -350,10 +373,19 @@ def _save(case: Case) -> None:
     case.save()
 
 
-UPDATABLE = frozenset({
-    "channel", "received_at", "subject", "text", "org_unit", "staff_concerned", "topics",
-    "escalation_level", "customer",
-})
+UPDATABLE = frozenset(
+    {
+        "channel",
+        "received_at",
+        "subject",
+        "text",
+        "org_unit",
+        "staff_concerned",
+        "topics",
+        "escalation_level",
+        "customer",
+    }
+)
 
 
 def update_case(
@@ -389,8 +421,14 @@ def update_case(
         if errors:
             raise InvalidInput(errors)
 
-        for name in ("channel", "subject", "text", "org_unit", "staff_concerned",
-                     "escalation_level"):
+        for name in (
+            "channel",
+            "subject",
+            "text",
+            "org_unit",
+            "staff_concerned",
+            "escalation_level",
+        ):
             if name in changes:
                 value = changes[name]
                 setattr(case, name, value.strip() if isinstance(value, str) else value)
@@ -465,7 +503,9 @@ def correct_kind(
         if case.aktenzeichen != old_aktenzeichen:
             _record_aktenzeichen(case)
         record(
-            case=case, type=EventType.CASE_KIND_CORRECTED, actor=actor,
+            case=case,
+            type=EventType.CASE_KIND_CORRECTED,
+            actor=actor,
             data={
                 "kind": {"alt": old_kind, "neu": kind},
                 "aktenzeichen": {"alt": old_aktenzeichen, "neu": case.aktenzeichen},
@@ -496,13 +536,13 @@ def record_acknowledgement(
         if case.acknowledged_at:
             raise ValidationError("Die Eingangsbestätigung ist bereits erfasst.")
         if sent_at < case.received_at - FUTURE_TOLERANCE:
-            raise ValidationError({"sent_at": ["Die Bestätigung kann nicht vor dem Eingang "
-                                               "versandt sein."]})
+            raise ValidationError(
+                {"sent_at": ["Die Bestätigung kann nicht vor dem Eingang versandt sein."]}
+            )
         case.acknowledged_at = sent_at
         case.next_due = case.compute_next_due()
         _save(case)
-        record(case=case, type=EventType.CASE_ACKNOWLEDGED, actor=actor,
-               data={"versandt": sent_at})
+        record(case=case, type=EventType.CASE_ACKNOWLEDGED, actor=actor, data={"versandt": sent_at})
     return case
 
 
@@ -556,16 +596,21 @@ def link_cases(*, actor: User, case: Case, other: Case, note: str = "") -> CaseL
         if not created:
             raise ValidationError({"other": ["Die Fälle sind bereits verknüpft."]})
         for a, b in ((case, other), (other, case)):
-            record(case=a, type=EventType.CASE_LINKED, actor=actor,
-                   data={"mit": b.aktenzeichen, "bemerkung": note})
+            record(
+                case=a,
+                type=EventType.CASE_LINKED,
+                actor=actor,
+                data={"mit": b.aktenzeichen, "bemerkung": note},
+            )
     return link
 
 
 def unlink_cases(*, actor: User, link: CaseLink) -> None:
-    if not (permissions.can_change(actor, link.first) and permissions.can_change(actor, link.second)):
+    if not (
+        permissions.can_change(actor, link.first) and permissions.can_change(actor, link.second)
+    ):
         raise PermissionDenied("Sie dürfen diese Verknüpfung nicht lösen.")
     with transaction.atomic():
         for a, b in ((link.first, link.second), (link.second, link.first)):
-            record(case=a, type=EventType.CASE_UNLINKED, actor=actor,
-                   data={"mit": b.aktenzeichen})
+            record(case=a, type=EventType.CASE_UNLINKED, actor=actor, data={"mit": b.aktenzeichen})
         link.delete()

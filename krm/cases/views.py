@@ -42,11 +42,18 @@ def worklist(request: HttpRequest, mine: bool = False) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     rows = [(case, clock.state(case.next_due)) for case in page.object_list]
-    return render(request, "cases/worklist.html", {
-        "form": form, "page": page, "rows": rows, "mine": mine,
-        "querystring": query.urlencode(),
-        "title": "Meine Fälle" if mine else "Arbeitsliste",
-    })
+    return render(
+        request,
+        "cases/worklist.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "mine": mine,
+            "querystring": query.urlencode(),
+            "title": "Meine Fälle" if mine else "Arbeitsliste",
+        },
+    )
 
 
 @login_required
@@ -60,19 +67,26 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     access = access_for(request.user)
     clock = Clock.for_jobcenter(case.jobcenter_id)
     can_change = permissions.can_change(request.user, case)
-    return render(request, "cases/detail.html", {
-        "case": case,
-        "deadline_state": clock.state(case.next_due),
-        "links": selectors.linked_cases(user=request.user, case=case),
-        "can_change": can_change,
-        "transitions": {t.name for t in workflow.available(case, access)},
-        "ack_form": AcknowledgementForm(initial={"version": case.version}),
-        "close_form": CloseForm(initial={"version": case.version}),
-        "reopen_form": ReopenForm(initial={"version": case.version}),
-        "link_form": LinkForm(),
-        "former_aktenzeichen": [r.aktenzeichen for r in case.aktenzeichen_records.all()
-                                if r.aktenzeichen != case.aktenzeichen],
-    })
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "deadline_state": clock.state(case.next_due),
+            "links": selectors.linked_cases(user=request.user, case=case),
+            "can_change": can_change,
+            "transitions": {t.name for t in workflow.available(case, access)},
+            "ack_form": AcknowledgementForm(initial={"version": case.version}),
+            "close_form": CloseForm(initial={"version": case.version}),
+            "reopen_form": ReopenForm(initial={"version": case.version}),
+            "link_form": LinkForm(),
+            "former_aktenzeichen": [
+                r.aktenzeichen
+                for r in case.aktenzeichen_records.all()
+                if r.aktenzeichen != case.aktenzeichen
+            ],
+        },
+    )
 
 
 def _conflict(request: HttpRequest, case_id: int, exc: services.ConflictError) -> HttpResponse:
@@ -89,16 +103,26 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
             data = form.cleaned_data
             changes: dict[str, Any] = {
                 name: data[name]
-                for name in ("channel", "subject", "text", "org_unit", "staff_concerned",
-                             "escalation_level")
+                for name in (
+                    "channel",
+                    "subject",
+                    "text",
+                    "org_unit",
+                    "staff_concerned",
+                    "escalation_level",
+                )
             }
             changes["topics"] = list(data["topics"])
             changes["customer"] = form.customer_data()
             if data.get("received_at"):
                 changes["received_at"] = data["received_at"]
             try:
-                services.update_case(actor=request.user, case=case,
-                                     expected_version=data["version"] or 0, changes=changes)
+                services.update_case(
+                    actor=request.user,
+                    case=case,
+                    expected_version=data["version"] or 0,
+                    changes=changes,
+                )
             except services.ConflictError as exc:
                 return _conflict(request, case.pk, exc)
             except ValidationError as exc:
@@ -109,9 +133,14 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
     else:
         customer = getattr(case, "customer", None)
         initial = {
-            "channel": case.channel, "received_at": case.received_at, "subject": case.subject,
-            "text": case.text, "org_unit": case.org_unit, "staff_concerned": case.staff_concerned,
-            "topics": list(case.topics.all()), "escalation_level": case.escalation_level,
+            "channel": case.channel,
+            "received_at": case.received_at,
+            "subject": case.subject,
+            "text": case.text,
+            "org_unit": case.org_unit,
+            "staff_concerned": case.staff_concerned,
+            "topics": list(case.topics.all()),
+            "escalation_level": case.escalation_level,
             "version": case.version,
         }
         if customer:
@@ -123,14 +152,18 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def correct_kind(request: HttpRequest, case_id: int) -> HttpResponse:
     case = permissions.get_case(request.user, case_id, change=True)
-    form = KindCorrectionForm(request.POST or None, initial={"version": case.version,
-                                                             "kind": case.kind})
+    form = KindCorrectionForm(
+        request.POST or None, initial={"version": case.version, "kind": case.kind}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.correct_kind(
-                actor=request.user, case=case, expected_version=data["version"],
-                kind=data["kind"], forwarding_recipient=data["forwarding_recipient"],
+                actor=request.user,
+                case=case,
+                expected_version=data["version"],
+                kind=data["kind"],
+                forwarding_recipient=data["forwarding_recipient"],
                 note=data["note"],
             )
         except services.ConflictError as exc:
@@ -143,8 +176,9 @@ def correct_kind(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "cases/correct_kind.html", {"case": case, "form": form})
 
 
-def _step(request: HttpRequest, case_id: int, form_class: type, action: Any,
-          success: str) -> HttpResponse:
+def _step(
+    request: HttpRequest, case_id: int, form_class: type, action: Any, success: str
+) -> HttpResponse:
     """A POST-only step on a case: validate, call the service, report, back to the case."""
     case = permissions.get_case(request.user, case_id, change=True)
     form = form_class(request.POST)
@@ -168,29 +202,58 @@ def _step(request: HttpRequest, case_id: int, form_class: type, action: Any,
 @login_required
 @require_POST
 def acknowledge(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _step(request, case_id, AcknowledgementForm, lambda case, data: (
-        services.record_acknowledgement(actor=request.user, case=case,
-                                        expected_version=data["version"],
-                                        sent_at=data["sent_at"])
-    ), "Der Versand der Eingangsbestätigung ist erfasst.")
+    return _step(
+        request,
+        case_id,
+        AcknowledgementForm,
+        lambda case, data: (
+            services.record_acknowledgement(
+                actor=request.user,
+                case=case,
+                expected_version=data["version"],
+                sent_at=data["sent_at"],
+            )
+        ),
+        "Der Versand der Eingangsbestätigung ist erfasst.",
+    )
 
 
 @login_required
 @require_POST
 def close(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _step(request, case_id, CloseForm, lambda case, data: (
-        services.close_case(actor=request.user, case=case, expected_version=data["version"],
-                            outcome=data["outcome"])
-    ), "Der Fall ist abgeschlossen.")
+    return _step(
+        request,
+        case_id,
+        CloseForm,
+        lambda case, data: (
+            services.close_case(
+                actor=request.user,
+                case=case,
+                expected_version=data["version"],
+                outcome=data["outcome"],
+            )
+        ),
+        "Der Fall ist abgeschlossen.",
+    )
 
 
 @login_required
 @require_POST
 def reopen(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _step(request, case_id, ReopenForm, lambda case, data: (
-        services.reopen_case(actor=request.user, case=case, expected_version=data["version"],
-                             reason=data["reason"])
-    ), "Der Fall ist wieder eröffnet.")
+    return _step(
+        request,
+        case_id,
+        ReopenForm,
+        lambda case, data: (
+            services.reopen_case(
+                actor=request.user,
+                case=case,
+                expected_version=data["version"],
+                reason=data["reason"],
+            )
+        ),
+        "Der Fall ist wieder eröffnet.",
+    )
 
 
 @login_required
@@ -202,7 +265,8 @@ def link(request: HttpRequest, case_id: int) -> HttpResponse:
         ).first()
         other = (
             permissions.visible_cases(request.user).filter(pk=record.case_id).first()
-            if record else None
+            if record
+            else None
         )
         if other is None:
             raise ValidationError("Kein Fall mit diesem Aktenzeichen gefunden.")
@@ -217,7 +281,8 @@ def unlink(request: HttpRequest, case_id: int, link_id: int) -> HttpResponse:
     case = permissions.get_case(request.user, case_id, change=True)
     link_obj = get_object_or_404(
         CaseLink.objects.select_related("first", "second"),
-        Q(first=case) | Q(second=case), pk=link_id,
+        Q(first=case) | Q(second=case),
+        pk=link_id,
     )
     services.unlink_cases(actor=request.user, link=link_obj)
     messages.success(request, "Die Verknüpfung ist gelöst.")

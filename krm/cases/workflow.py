@@ -65,19 +65,30 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         # R-W2.9: the KRM-B records the result and closes ("austragen") the case.
         Transition(
-            "abschliessen", "Abschließen (austragen)",
-            frozenset({Status.EINGEGANGEN}), Status.ABGESCHLOSSEN, acts_as_krmb, _in_scope,
+            "abschliessen",
+            "Abschließen (austragen)",
+            frozenset({Status.EINGEGANGEN}),
+            Status.ABGESCHLOSSEN,
+            acts_as_krmb,
+            _in_scope,
         ),
         # R-K10 / R-O1 … O4: a kind corrected to an out-of-scope kind is forwarded.
         Transition(
-            "weiterleiten", "Weiterleiten (kein KRM)",
-            frozenset({Status.EINGEGANGEN}), Status.WEITERGELEITET, acts_as_krmb, _out_of_scope,
+            "weiterleiten",
+            "Weiterleiten (kein KRM)",
+            frozenset({Status.EINGEGANGEN}),
+            Status.WEITERGELEITET,
+            acts_as_krmb,
+            _out_of_scope,
         ),
         # A kind corrected back into the KRM, or a closed case taken up again.
         Transition(
-            "wiedereroeffnen", "Wieder eröffnen",
-            frozenset({Status.ABGESCHLOSSEN, Status.WEITERGELEITET}), Status.EINGEGANGEN,
-            acts_as_krmb, _in_scope,
+            "wiedereroeffnen",
+            "Wieder eröffnen",
+            frozenset({Status.ABGESCHLOSSEN, Status.WEITERGELEITET}),
+            Status.EINGEGANGEN,
+            acts_as_krmb,
+            _in_scope,
         ),
     ]
 }

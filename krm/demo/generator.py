@@ -45,17 +45,31 @@ from krm.lib.workdays import BERLIN
 from .content import content_for, customer_for
 
 KIND_WEIGHTS: dict[str, int] = {
-    Kind.BESCHWERDE: 52, Kind.LOB: 12, Kind.ANREGUNG: 5, Kind.MEINUNGSKARTE: 10,
-    Kind.PETITION: 3, Kind.EINGABE: 2, Kind.DIENSTAUFSICHTSBESCHWERDE: 3,
-    Kind.DATENSCHUTZBESCHWERDE: 2, Kind.FACHLICHE_ANFRAGE: 4, Kind.WIDERSPRUCH: 5,
-    Kind.WIDERSPRUCHSBESCHEID: 1, Kind.TRAEGERVERSAMMLUNG: 1,
+    Kind.BESCHWERDE: 52,
+    Kind.LOB: 12,
+    Kind.ANREGUNG: 5,
+    Kind.MEINUNGSKARTE: 10,
+    Kind.PETITION: 3,
+    Kind.EINGABE: 2,
+    Kind.DIENSTAUFSICHTSBESCHWERDE: 3,
+    Kind.DATENSCHUTZBESCHWERDE: 2,
+    Kind.FACHLICHE_ANFRAGE: 4,
+    Kind.WIDERSPRUCH: 5,
+    Kind.WIDERSPRUCHSBESCHEID: 1,
+    Kind.TRAEGERVERSAMMLUNG: 1,
 }
 CHANNEL_WEIGHTS: dict[str, int] = {
-    Channel.BRIEF: 30, Channel.EMAIL: 30, Channel.ONLINE: 12, Channel.TELEFON: 13,
-    Channel.PERSOENLICH: 10, Channel.VORZIMMER: 5,
+    Channel.BRIEF: 30,
+    Channel.EMAIL: 30,
+    Channel.ONLINE: 12,
+    Channel.TELEFON: 13,
+    Channel.PERSOENLICH: 10,
+    Channel.VORZIMMER: 5,
 }
 OUTCOME_WEIGHTS: dict[str, int] = {
-    Outcome.BERECHTIGT: 30, Outcome.TEILWEISE_BERECHTIGT: 25, Outcome.NICHT_BERECHTIGT: 40,
+    Outcome.BERECHTIGT: 30,
+    Outcome.TEILWEISE_BERECHTIGT: 25,
+    Outcome.NICHT_BERECHTIGT: 40,
     Outcome.KEINE: 5,
 }
 
@@ -102,20 +116,24 @@ def plan_case(
     acknowledged_at = closed_at = None
     outcome = ""
     age = now - received_at
-    if is_in_scope(kind) and kind != Kind.MEINUNGSKARTE and not anonymous:
-        if age > dt.timedelta(days=2) and rng.random() < 0.9:
-            acknowledged_at = min(received_at + dt.timedelta(days=rng.uniform(0.5, 4)), now)
+    acknowledgeable = is_in_scope(kind) and kind != Kind.MEINUNGSKARTE and not anonymous
+    if acknowledgeable and age > dt.timedelta(days=2) and rng.random() < 0.9:
+        acknowledged_at = min(received_at + dt.timedelta(days=rng.uniform(0.5, 4)), now)
     if is_in_scope(kind):
         closing_after = dt.timedelta(days=rng.uniform(2, 20))
         if age > closing_after and rng.random() < (0.97 if age.days > 40 else 0.6):
             closed_at = received_at + closing_after
-            outcome = (Outcome.KEINE if kind in (Kind.LOB, Kind.MEINUNGSKARTE, Kind.ANREGUNG)
-                       else _pick(rng, OUTCOME_WEIGHTS))
+            outcome = (
+                Outcome.KEINE
+                if kind in (Kind.LOB, Kind.MEINUNGSKARTE, Kind.ANREGUNG)
+                else _pick(rng, OUTCOME_WEIGHTS)
+            )
     return CasePlan(
         kind=kind,
         channel=channel,
         received_at=received_at,
-        org_unit=rng.choice(teams) if teams and (kind != Kind.MEINUNGSKARTE or rng.random() < 0.5)
+        org_unit=rng.choice(teams)
+        if teams and (kind != Kind.MEINUNGSKARTE or rng.random() < 0.5)
         else None,
         subject=content.subject,
         text=content.text,
@@ -140,15 +158,21 @@ def generate_cases(
     """Insert `count` realistic cases in bulk; returns how many were created."""
     rng = random.Random(seed)
     now = timezone.now()
-    teams = list(OrgUnit.objects.filter(jobcenter=jobcenter, level=OrgUnit.Level.TEAM,
-                                        is_active=True).select_related("parent"))
+    teams = list(
+        OrgUnit.objects.filter(
+            jobcenter=jobcenter, level=OrgUnit.Level.TEAM, is_active=True
+        ).select_related("parent")
+    )
     topics = {t.code: t for t in Topic.objects.filter(jobcenter=jobcenter)}
     calendar = jobcenter.workday_calendar()
 
     @lru_cache(maxsize=4096)
     def due(kind: str, channel: str, received_on: dt.date) -> deadlines.Deadlines:
         return deadlines.compute(
-            kind=kind, channel=channel, received_on=received_on, calendar=calendar,
+            kind=kind,
+            channel=channel,
+            received_on=received_on,
+            calendar=calendar,
             acknowledgement_workdays=jobcenter.acknowledgement_workdays,
             completion_workdays=jobcenter.completion_workdays,
         )
@@ -167,7 +191,7 @@ def generate_cases(
     return created
 
 
-def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> None:  # noqa: ANN001
+def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> None:
     # Draw Aktenzeichen per plan number and year, continuing the locked counters.
     wanted: dict[tuple[str, int], int] = defaultdict(int)
     for plan in plans:
@@ -187,19 +211,35 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
         key = (plan_numbers[plan.kind], received_on.year)
         number = next_number[key]
         next_number[key] += 1
-        status = (Status.WEITERGELEITET if not is_in_scope(plan.kind)
-                  else Status.ABGESCHLOSSEN if plan.closed_at else Status.EINGEGANGEN)
+        status = (
+            Status.WEITERGELEITET
+            if not is_in_scope(plan.kind)
+            else Status.ABGESCHLOSSEN
+            if plan.closed_at
+            else Status.EINGEGANGEN
+        )
         d = due(plan.kind, plan.channel, received_on)
         case = Case(
-            jobcenter=jobcenter, aktenzeichen=str(Aktenzeichen(key[0], key[1], number)),
-            plan_number=key[0], kind=plan.kind, channel=plan.channel, status=status,
-            is_open=status == Status.EINGEGANGEN, urgent=plan.kind in URGENT,
-            received_at=plan.received_at, received_on=received_on, subject=plan.subject,
-            text=plan.text, org_unit=plan.org_unit,
+            jobcenter=jobcenter,
+            aktenzeichen=str(Aktenzeichen(key[0], key[1], number)),
+            plan_number=key[0],
+            kind=plan.kind,
+            channel=plan.channel,
+            status=status,
+            is_open=status == Status.EINGEGANGEN,
+            urgent=plan.kind in URGENT,
+            received_at=plan.received_at,
+            received_on=received_on,
+            subject=plan.subject,
+            text=plan.text,
+            org_unit=plan.org_unit,
             bereich=plan.org_unit.bereich if plan.org_unit else None,
-            escalation_level=plan.escalation_level, acknowledged_at=plan.acknowledged_at,
-            closed_at=plan.closed_at, outcome=plan.outcome,
-            acknowledgement_due=d.acknowledgement, completion_due=d.completion,
+            escalation_level=plan.escalation_level,
+            acknowledged_at=plan.acknowledged_at,
+            closed_at=plan.closed_at,
+            outcome=plan.outcome,
+            acknowledgement_due=d.acknowledgement,
+            completion_due=d.completion,
             captured_by=rng.choice(captured_by),
         )
         case.next_due = case.compute_next_due()
@@ -207,46 +247,98 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
     Case.objects.bulk_create(cases, batch_size=1000)
 
     Customer.objects.bulk_create(
-        [Customer(case=case, **plan.customer) for case, plan in zip(cases, plans, strict=True)
-         if plan.customer],
+        [
+            Customer(case=case, **plan.customer)
+            for case, plan in zip(cases, plans, strict=True)
+            if plan.customer
+        ],
         batch_size=1000,
     )
     through = Case.topics.through
     through.objects.bulk_create(
-        [through(case_id=case.pk, topic_id=topics[code].pk)
-         for case, plan in zip(cases, plans, strict=True) for code in plan.topic_codes
-         if code in topics],
+        [
+            through(case_id=case.pk, topic_id=topics[code].pk)
+            for case, plan in zip(cases, plans, strict=True)
+            for code in plan.topic_codes
+            if code in topics
+        ],
         batch_size=2000,
     )
     AktenzeichenRecord.objects.bulk_create(
-        [AktenzeichenRecord(case=case, aktenzeichen=case.aktenzeichen,
-                            plan_number=case.plan_number, year=case.received_on.year,
-                            number=int(case.aktenzeichen.rsplit("-", 1)[1]))
-         for case in cases],
+        [
+            AktenzeichenRecord(
+                case=case,
+                aktenzeichen=case.aktenzeichen,
+                plan_number=case.plan_number,
+                year=case.received_on.year,
+                number=int(case.aktenzeichen.rsplit("-", 1)[1]),
+            )
+            for case in cases
+        ],
         batch_size=2000,
     )
     events = []
     forwardings = []
     for case in cases:
-        events.append(Event(case=case, type=EventType.CASE_REGISTERED, actor=case.captured_by,
-                            created_at=case.received_at, data={"aktenzeichen": case.aktenzeichen, "status": case.status,
-                                  "erfassung": "generiert", "kind": case.kind,
-                                  "channel": case.channel, "subject": case.subject}))
+        events.append(
+            Event(
+                case=case,
+                type=EventType.CASE_REGISTERED,
+                actor=case.captured_by,
+                created_at=case.received_at,
+                data={
+                    "aktenzeichen": case.aktenzeichen,
+                    "status": case.status,
+                    "erfassung": "generiert",
+                    "kind": case.kind,
+                    "channel": case.channel,
+                    "subject": case.subject,
+                },
+            )
+        )
         if case.acknowledged_at:
-            events.append(Event(case=case, type=EventType.CASE_ACKNOWLEDGED,
-                                actor=case.captured_by, created_at=case.acknowledged_at, data={"versandt": case.acknowledged_at}))
+            events.append(
+                Event(
+                    case=case,
+                    type=EventType.CASE_ACKNOWLEDGED,
+                    actor=case.captured_by,
+                    created_at=case.acknowledged_at,
+                    data={"versandt": case.acknowledged_at},
+                )
+            )
         if case.closed_at:
-            events.append(Event(case=case, type=EventType.CASE_TRANSITION, actor=case.captured_by,
-                                created_at=case.closed_at, data={"transition": "abschliessen", "ergebnis": case.outcome,
-                                      "status": {"alt": Status.EINGEGANGEN,
-                                                 "neu": Status.ABGESCHLOSSEN}}))
+            events.append(
+                Event(
+                    case=case,
+                    type=EventType.CASE_TRANSITION,
+                    actor=case.captured_by,
+                    created_at=case.closed_at,
+                    data={
+                        "transition": "abschliessen",
+                        "ergebnis": case.outcome,
+                        "status": {"alt": Status.EINGEGANGEN, "neu": Status.ABGESCHLOSSEN},
+                    },
+                )
+            )
         if not is_in_scope(case.kind):
             recipient = DEFAULT_FORWARDING_RECIPIENT[Kind(case.kind)]
-            forwardings.append(Forwarding(case=case, recipient=recipient,
-                                          forwarded_at=case.received_at,
-                                          forwarded_by=case.captured_by))
-            events.append(Event(case=case, type=EventType.CASE_FORWARDED, actor=case.captured_by,
-                                created_at=case.received_at, data={"an": recipient}))
+            forwardings.append(
+                Forwarding(
+                    case=case,
+                    recipient=recipient,
+                    forwarded_at=case.received_at,
+                    forwarded_by=case.captured_by,
+                )
+            )
+            events.append(
+                Event(
+                    case=case,
+                    type=EventType.CASE_FORWARDED,
+                    actor=case.captured_by,
+                    created_at=case.received_at,
+                    data={"an": recipient},
+                )
+            )
     Event.objects.bulk_create(events, batch_size=2000)
     Forwarding.objects.bulk_create(forwardings, batch_size=2000)
     search.reindex(case.pk for case in cases)

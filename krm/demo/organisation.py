@@ -16,23 +16,62 @@ DEMO_PASSWORD = "demo"  # noqa: S105 - demo mode only (KRM_DEMO=1)
 
 # code, name, LGF responsible, teams (code suffix digit, name)
 BEREICHE: list[tuple[str, str, bool, list[tuple[str, str]]]] = [
-    ("71", "Leistung I", True, [("1", "Leistung Neuanträge"), ("2", "Leistung Bestand A–K"),
-                                ("3", "Leistung Bestand L–Z")]),
-    ("72", "Leistung II", True, [("1", "Leistung Selbständige"), ("2", "Leistung Familien"),
-                                 ("3", "Kosten der Unterkunft")]),
-    ("75", "Markt und Integration U25", True, [("1", "Integration U25 Nord"),
-                                               ("2", "Integration U25 Süd")]),
-    ("76", "Markt und Integration Ü25", True, [("1", "Integration Ü25 A"),
-                                               ("2", "Integration Ü25 B"),
-                                               ("3", "Arbeitgeberservice"),
-                                               ("4", "Reha und Schwerbehinderung")]),
-    ("77", "Eingangszone und Service", True, [("1", "Eingangszone"), ("2", "Servicecenter"),
-                                              ("3", "Posteingang und Scanstelle")]),
-    ("7BGF", "Büro der Geschäftsführung", True, [("1", "KRM und Qualitätsmanagement"),
-                                                 ("2", "Controlling")]),
+    (
+        "71",
+        "Leistung I",
+        True,
+        [
+            ("1", "Leistung Neuanträge"),
+            ("2", "Leistung Bestand A–K"),
+            ("3", "Leistung Bestand L–Z"),
+        ],
+    ),
+    (
+        "72",
+        "Leistung II",
+        True,
+        [
+            ("1", "Leistung Selbständige"),
+            ("2", "Leistung Familien"),
+            ("3", "Kosten der Unterkunft"),
+        ],
+    ),
+    (
+        "75",
+        "Markt und Integration U25",
+        True,
+        [("1", "Integration U25 Nord"), ("2", "Integration U25 Süd")],
+    ),
+    (
+        "76",
+        "Markt und Integration Ü25",
+        True,
+        [
+            ("1", "Integration Ü25 A"),
+            ("2", "Integration Ü25 B"),
+            ("3", "Arbeitgeberservice"),
+            ("4", "Reha und Schwerbehinderung"),
+        ],
+    ),
+    (
+        "77",
+        "Eingangszone und Service",
+        True,
+        [("1", "Eingangszone"), ("2", "Servicecenter"), ("3", "Posteingang und Scanstelle")],
+    ),
+    (
+        "7BGF",
+        "Büro der Geschäftsführung",
+        True,
+        [("1", "KRM und Qualitätsmanagement"), ("2", "Controlling")],
+    ),
     ("78", "Interner Service", False, [("1", "Personal"), ("2", "Infrastruktur und IT")]),
-    ("79", "Recht", False, [("1", "Rechtsbehelfsstelle I"), ("2", "Rechtsbehelfsstelle II"),
-                            ("3", "SGG-Stelle")]),
+    (
+        "79",
+        "Recht",
+        False,
+        [("1", "Rechtsbehelfsstelle I"), ("2", "Rechtsbehelfsstelle II"), ("3", "SGG-Stelle")],
+    ),
 ]
 
 
@@ -75,23 +114,36 @@ def build_demo_organisation(*, demo_passwords: bool) -> Jobcenter:
     units: dict[str, OrgUnit] = {}
     for code, name, lgf, teams in BEREICHE:
         bereich = OrgUnit.objects.create(
-            jobcenter=jobcenter, code=code, name=name, level=OrgUnit.Level.BEREICH,
+            jobcenter=jobcenter,
+            code=code,
+            name=name,
+            level=OrgUnit.Level.BEREICH,
             lgf_responsible=lgf,
         )
         units[code] = bereich
         for suffix, team_name in teams:
-            team = OrgUnit(jobcenter=jobcenter, code=code + suffix, name=team_name,
-                           level=OrgUnit.Level.TEAM, parent=bereich)
+            team = OrgUnit(
+                jobcenter=jobcenter,
+                code=code + suffix,
+                name=team_name,
+                level=OrgUnit.Level.TEAM,
+                parent=bereich,
+            )
             team.full_clean()
             team.save()
             units[team.code] = team
     password = make_password(DEMO_PASSWORD) if demo_passwords else make_password(None)
     for spec in DEMO_USERS:
         user = User.objects.create(
-            username=spec.username, first_name=spec.first_name, last_name=spec.last_name,
-            email=f"{spec.username}@jobcenter.example", jobcenter=jobcenter,
-            home_unit=units[spec.home_unit], password=password,
-            is_staff=spec.is_staff, is_superuser=spec.is_staff,
+            username=spec.username,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            email=f"{spec.username}@jobcenter.example",
+            jobcenter=jobcenter,
+            home_unit=units[spec.home_unit],
+            password=password,
+            is_staff=spec.is_staff,
+            is_superuser=spec.is_staff,
         )
         for role, unit_code in spec.roles:
             RoleAssignment.objects.create(

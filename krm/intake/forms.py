@@ -52,13 +52,17 @@ class CustomerFieldsMixin:
     def add_customer_fields(self) -> None:
         for name in self.customer_field_names:
             model_field = Customer._meta.get_field(name)
-            self.fields[f"customer_{name}"] = model_field.formfield(required=False)
+            field = model_field.formfield(required=False)
+            field.error_messages.update(model_field.error_messages)
+            self.fields[f"customer_{name}"] = field
 
     customer_field_names: tuple[str, ...] = Customer.FIELDS
 
     def customer_data(self) -> dict[str, str]:
-        return {name: self.cleaned_data.get(f"customer_{name}", "") or ""
-                for name in self.customer_field_names}
+        return {
+            name: self.cleaned_data.get(f"customer_{name}", "") or ""
+            for name in self.customer_field_names
+        }
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -77,8 +81,7 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 class BaseCaseForm(CustomerFieldsMixin, forms.Form):
     subject = forms.CharField(label="Betreff", max_length=300)
-    text = forms.CharField(label="Inhalt", widget=forms.Textarea(attrs={"rows": 6}),
-                           required=False)
+    text = forms.CharField(label="Inhalt", widget=forms.Textarea(attrs={"rows": 6}), required=False)
 
     def __init__(self, *args: Any, jobcenter: Jobcenter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,19 +92,27 @@ class QuickCaptureForm(BaseCaseForm):
     """R-W1.1: a reaction taken at the counter or on the phone, by any staff member."""
 
     KINDS = [(k.value, k.label) for k in (Kind.BESCHWERDE, Kind.LOB, Kind.ANREGUNG)]
-    CHANNELS = [(c.value, c.label) for c in (Channel.PERSOENLICH, Channel.TELEFON,
-                                              Channel.BRIEF, Channel.EMAIL, Channel.VORZIMMER)]
+    CHANNELS = [
+        (c.value, c.label)
+        for c in (
+            Channel.PERSOENLICH,
+            Channel.TELEFON,
+            Channel.BRIEF,
+            Channel.EMAIL,
+            Channel.VORZIMMER,
+        )
+    ]
     customer_field_names = ("name", "phone", "email", "customer_number")
 
     kind = forms.ChoiceField(label="Art", choices=KINDS, initial=Kind.BESCHWERDE)
-    channel = forms.ChoiceField(label="Eingangsweg", choices=CHANNELS,
-                                initial=Channel.PERSOENLICH)
+    channel = forms.ChoiceField(label="Eingangsweg", choices=CHANNELS, initial=Channel.PERSOENLICH)
     field_order = ["kind", "channel", "org_unit", "subject", "text"]
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, jobcenter=user.jobcenter, **kwargs)
         self.fields["org_unit"] = OrgUnitChoiceField(
-            label="Zuständiges Team", queryset=org_units(self.jobcenter),
+            label="Zuständiges Team",
+            queryset=org_units(self.jobcenter),
             initial=user.home_unit_id,
             help_text="Das Team, das sich um das Anliegen kümmern soll.",
         )
@@ -118,37 +129,55 @@ class CaseForm(BaseCaseForm):
     kind = forms.ChoiceField(label="Art", choices=Kind.choices)
     channel = forms.ChoiceField(label="Eingangsweg", choices=Channel.choices)
     received_at = forms.DateTimeField(
-        label="Eingang (Datum und Uhrzeit)", input_formats=DATETIME_FORMATS,
-        widget=DateTimeLocalInput(), required=False,
+        label="Eingang (Datum und Uhrzeit)",
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeLocalInput(),
+        required=False,
         help_text="Leer: jetzt. Angaben ohne Zeitzone gelten als Berliner Zeit.",
     )
     escalation_level = forms.TypedChoiceField(
-        label="Eskalationsstufe", coerce=int, initial=1,
+        label="Eskalationsstufe",
+        coerce=int,
+        initial=1,
         choices=[(1, "1 – Teamleitung"), (2, "2 – Bereichsleitung"), (3, "3 – Geschäftsführung")],
     )
     forwarding_recipient = forms.CharField(
-        label="Weitergeleitet an (nur bei Fällen außerhalb des KRM)", max_length=200,
+        label="Weitergeleitet an (nur bei Fällen außerhalb des KRM)",
+        max_length=200,
         required=False,
-        help_text="; ".join(f"{Kind(k).label}: {v}" for k, v in DEFAULT_FORWARDING_RECIPIENT.items()),
+        help_text="; ".join(
+            f"{Kind(k).label}: {v}" for k, v in DEFAULT_FORWARDING_RECIPIENT.items()
+        ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     field_order = [
-        "kind", "channel", "received_at", "subject", "text", "org_unit", "staff_concerned",
-        "topics", "escalation_level",
+        "kind",
+        "channel",
+        "received_at",
+        "subject",
+        "text",
+        "org_unit",
+        "staff_concerned",
+        "topics",
+        "escalation_level",
     ]
 
-    def __init__(self, *args: Any, jobcenter: Jobcenter, editing: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, jobcenter: Jobcenter, editing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, jobcenter=jobcenter, **kwargs)
         self.fields["org_unit"] = OrgUnitChoiceField(
-            label="Betroffene Einheit (Bereich oder Team)", queryset=org_units(jobcenter),
+            label="Betroffene Einheit (Bereich oder Team)",
+            queryset=org_units(jobcenter),
             required=False,
         )
         self.fields["staff_concerned"] = forms.ModelChoiceField(
-            label="Betroffene/r Mitarbeiter/in", required=False,
+            label="Betroffene/r Mitarbeiter/in",
+            required=False,
             queryset=User.objects.filter(jobcenter=jobcenter, is_active=True).order_by(
-                "last_name", "first_name", "username"),
+                "last_name", "first_name", "username"
+            ),
         )
         self.fields["topics"] = TopicsField(
             label="Themen (höchstens 3)", queryset=topics_of(jobcenter), required=False

@@ -28,9 +28,14 @@ def quick_capture(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             case = services.register_case(
-                actor=request.user, quick_capture=True,
-                kind=data["kind"], channel=data["channel"], subject=data["subject"],
-                text=data["text"], org_unit=data["org_unit"], topics=data["topics"],
+                actor=request.user,
+                quick_capture=True,
+                kind=data["kind"],
+                channel=data["channel"],
+                subject=data["subject"],
+                text=data["text"],
+                org_unit=data["org_unit"],
+                topics=data["topics"],
                 customer=form.customer_data(),
             )
         except ValidationError as exc:
@@ -50,10 +55,15 @@ def register(request: HttpRequest) -> HttpResponse:
         try:
             case = services.register_case(
                 actor=request.user,
-                kind=data["kind"], channel=data["channel"], subject=data["subject"],
-                text=data["text"], received_at=data["received_at"],
-                org_unit=data["org_unit"], staff_concerned=data["staff_concerned"],
-                topics=data["topics"], escalation_level=data["escalation_level"],
+                kind=data["kind"],
+                channel=data["channel"],
+                subject=data["subject"],
+                text=data["text"],
+                received_at=data["received_at"],
+                org_unit=data["org_unit"],
+                staff_concerned=data["staff_concerned"],
+                topics=data["topics"],
+                escalation_level=data["escalation_level"],
                 customer=form.customer_data(),
                 forwarding_recipient=data["forwarding_recipient"],
             )

@@ -37,9 +37,7 @@ class Jobcenter(models.Model):
 class ClosureDay(models.Model):
     """A day the Jobcenter is closed (e.g. 24 and 31 December): not a working day."""
 
-    jobcenter = models.ForeignKey(
-        Jobcenter, on_delete=models.CASCADE, related_name="closure_days"
-    )
+    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.CASCADE, related_name="closure_days")
     date = models.DateField("Datum")
     reason = models.CharField("Anlass", max_length=200, blank=True)
 

@@ -17,8 +17,13 @@ def create_jobcenter(*, name: str, slug: str) -> Jobcenter:
 
     jobcenter = Jobcenter.objects.create(name=name, slug=slug)
     FilePlanEntry.objects.bulk_create(
-        FilePlanEntry(jobcenter=jobcenter, number=number, title=title, kinds=kinds,
-                      is_default=number == DEFAULT_PLAN_NUMBER)
+        FilePlanEntry(
+            jobcenter=jobcenter,
+            number=number,
+            title=title,
+            kinds=kinds,
+            is_default=number == DEFAULT_PLAN_NUMBER,
+        )
         for number, title, kinds in DEFAULT_FILE_PLAN
     )
     Topic.objects.bulk_create(

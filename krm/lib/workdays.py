@@ -30,9 +30,7 @@ class WorkdayCalendar:
         self.closure_days = frozenset(closure_days)
 
     def is_workday(self, day: dt.date) -> bool:
-        return (
-            day.weekday() < 5 and day not in _berlin_holidays() and day not in self.closure_days
-        )
+        return day.weekday() < 5 and day not in _berlin_holidays() and day not in self.closure_days
 
     def add_workdays(self, start: dt.date, count: int) -> dt.date:
         """The `count`-th working day after `start`; `start` itself is never counted, so

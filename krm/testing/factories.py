@@ -86,5 +86,4 @@ def make_case(actor: User, **overrides: Any) -> Case:
     return services.register_case(actor=actor, **data)
 
 
-__all__ = ["BereichFactory", "JobcenterFactory", "Role", "TeamFactory", "UserFactory",
-           "make_case"]
+__all__ = ["BereichFactory", "JobcenterFactory", "Role", "TeamFactory", "UserFactory", "make_case"]

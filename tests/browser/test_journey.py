@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from krm.conftest import Org
+from krm.testing.factories import make_case
 
 from .conftest import PageChecks, login
 
@@ -24,6 +25,13 @@ TEXT = "Die Kundin wurde am Schalter laut angesprochen und nicht ausreden gelass
 CUSTOMER = "Erika Mustermann"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: /static/krm/krm.css answers 404 on every page (console error, unstyled "
+    "pages): krm/static is in no app and not in STATICFILES_DIRS, so no staticfiles finder "
+    "(nor collectstatic) finds it. Fix in krm/settings.py: "
+    "STATICFILES_DIRS = [Path(__file__).resolve().parent / 'static']",
+)
 def test_counter_complaint_reaches_krmb_worklist_and_case_page(
     page: Page, checks: PageChecks, site: str, org: Org
 ) -> None:
@@ -75,8 +83,8 @@ def test_counter_complaint_reaches_krmb_worklist_and_case_page(
     page.get_by_label(re.compile("^Suche")).fill("Unfreundliche")
     page.get_by_role("button", name="Filtern").click()
     expect(page).to_have_url(re.compile(r"[?&]q=Unfreundliche"))
-    print("DEBUG", page.url, page.locator("main").inner_text()[-800:])
-    expect(page.get_by_role("heading", level=2, name=re.compile("^1 Fall"))).to_be_visible()
+    table = page.get_by_role("table", name=re.compile("^Arbeitsliste"))
+    expect(table.get_by_role("row")).to_have_count(2)  # the header and our case
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=aktenzeichen))
     expect(row).to_contain_text(SUBJECT)
     expect(row).to_contain_text(CUSTOMER)
@@ -92,3 +100,46 @@ def test_counter_complaint_reaches_krmb_worklist_and_case_page(
     checks.check("Fallseite (krmb)")
 
     checks.assert_clean()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a field's error is not its accessible description: Django 5.2 sets "
+    "aria-describedby='id_subject_error' but includes/field.html gives the error <p> the id "
+    "'id_subject-fehler'. Fix: err_id=field.auto_id|add:'_error' in includes/field.html",
+)
+def test_quick_capture_error_is_announced_with_its_field(page: Page, site: str) -> None:
+    """WCAG 3.3.1: a screen reader hears the error when it reaches the Betreff field."""
+    login(page, site, "mitarbeiter")
+    page.goto(f"{site}/erfassung/schnell/")
+    page.get_by_role("button", name="Erfassen").click()
+    subject = page.get_by_label(re.compile("^Betreff"))
+    expect(subject).to_have_attribute("aria-invalid", "true")
+    expect(subject).to_have_accessible_description(re.compile("erforderlich"), timeout=1000)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: cases/worklist.html says '1 Fäll' ({{ n }} Fäll{{ n|pluralize:'e' }}). Fix: "
+    "{{ page.paginator.count }} {{ page.paginator.count|pluralize:'Fall,Fälle' }}",
+)
+def test_worklist_counts_a_single_case_as_1_fall(page: Page, site: str, org: Org) -> None:
+    make_case(org["krmb"])
+    login(page, site, "krmb")
+    expect(page.get_by_role("heading", level=2, name=re.compile(r"^\d+ F"))).to_have_text("1 Fall")
+
+
+def test_page_checks_report_axe_violations_and_console_errors(checks: PageChecks) -> None:
+    """The harness the journey relies on can fail: an image without alt text, a page without
+    language and a console error are all reported."""
+    checks.page.set_content(
+        "<html><head><title>x</title></head><body><main><h1>x</h1>"
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<script>console.error("kaputt")</script></main></body></html>'
+    )
+    checks.check("Probe")
+    report = "\n".join(checks.problems)
+    assert "axe violation" in report
+    assert "image-alt" in report
+    assert "html-has-lang" in report
+    assert "console error: kaputt" in report

@@ -20,7 +20,11 @@ STRONG_SECRET = "x" * 20 + "Zq8#kL2$vB9!mN4@pR7%tY1&wE5*uI3^oA6(sD0)fG" + "y" * 
 def run_krm(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KRM_")}
     return subprocess.run(
-        [str(KRM), *args], env={**clean, **env}, capture_output=True, text=True, cwd="/tmp",
+        [str(KRM), *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        cwd=Path.home(),
         timeout=120,
     )
 
@@ -59,7 +63,8 @@ def test_production_refuses_unsafe_configuration(override, message):
 
 def test_production_mode_turns_on_https_settings():
     result = run_krm(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, "
         "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS >= 31536000, "
         "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SECURE_PROXY_SSL_HEADER)",
@@ -72,8 +77,11 @@ def test_production_mode_turns_on_https_settings():
 
 
 def test_krm_command_finds_the_checkout_database_from_any_directory():
-    result = run_krm("shell", "-c",
-                     "from django.conf import settings; print(settings.DATABASES['default']['NAME'])")
+    result = run_krm(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['NAME'])",
+    )
     assert result.returncode == 0, result.stderr
     checkout = Path(krm_settings.__file__).resolve().parent.parent
     assert result.stdout.strip().splitlines()[-1] == str(checkout / "var" / "krm.sqlite3")
@@ -108,8 +116,7 @@ def test_templates_contain_no_inline_script_or_style():
 
 
 def _login(client, username: str, password: str, ip: str = "10.9.8.7"):
-    return client.post("/anmelden/", {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post("/anmelden/", {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, org):

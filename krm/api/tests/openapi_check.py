@@ -8,6 +8,8 @@ method and status code, e.g. `contract.check(response, "/api/v1/cases/{id}")`.
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 from urllib.parse import quote
 
@@ -35,14 +37,14 @@ class OpenApiContract:
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self.registry: Registry = Registry().with_resource(DOCUMENT_URI, resource)
 
-    @classmethod
-    def fetch(cls, client: Client) -> OpenApiContract:
-        response = client.get(SCHEMA_URL)
-        assert response.status_code == 200, response.content[:500]
-        return cls(response.json())
-
     def component(self, name: str) -> dict[str, Any]:
         return self.document["components"]["schemas"][name]
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """`schema`, or the component it references."""
+        ref = schema.get("$ref", "")
+        prefix = "#/components/schemas/"
+        return self.component(ref.removeprefix(prefix)) if ref.startswith(prefix) else schema
 
     def operation(self, path: str, method: str) -> dict[str, Any]:
         paths = self.document["paths"]
@@ -72,12 +74,18 @@ class OpenApiContract:
             format_checker=Draft202012Validator.FORMAT_CHECKER,
         )
 
+    def component_validator(self, name: str) -> Draft202012Validator:
+        return Draft202012Validator(
+            {"$ref": f"{DOCUMENT_URI}#{_pointer('components', 'schemas', name)}"},
+            registry=self.registry,
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+
     def errors(self, body: Any, path: str, method: str, status: int) -> list[str]:
-        validator = self.validator(path, method, status)
-        return [
-            f"{'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message}"
-            for error in validator.iter_errors(body)
-        ]
+        return _messages(self.validator(path, method, status), body)
+
+    def component_errors(self, body: Any, name: str) -> list[str]:
+        return _messages(self.component_validator(name), body)
 
     def check(self, response: HttpResponse, path: str, method: str | None = None) -> Any:
         """Assert the response body matches the schema of `path` for the response's method
@@ -91,3 +99,49 @@ class OpenApiContract:
             + "\n".join(problems)
         )
         return body
+
+
+def _messages(validator: Draft202012Validator, body: Any) -> list[str]:
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message}"
+        for error in validator.iter_errors(body)
+    ]
+
+
+@functools.cache
+def served_document() -> dict[str, Any]:
+    """The document as /api/v1/openapi.json serves it (fetched once; it needs no database)."""
+    response = Client().get(SCHEMA_URL)
+    assert response.status_code == 200, response.content[:500]
+    return response.json()
+
+
+def served_contract() -> OpenApiContract:
+    return OpenApiContract(served_document())
+
+
+def with_known_defects_patched(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `document` with the served schema's known defects corrected, so that every
+    test can still check all the rest of each response. Each patch is a no-op once the
+    defect is fixed; the strict xfails in test_api_contract.py then fail and say so.
+
+    1. Case.outcome is "" while a case is open, but the schema allows only the Outcome
+       enum (DRF drops allow_blank on read-only model fields, so no BlankEnum appears).
+    2. PaginatedCaseList.next/previous are null on the first/last page, but the schema
+       marks them with OpenAPI 3.0's `nullable`, which JSON Schema 2020-12 (OAS 3.1)
+       ignores: `{"type": "string", "nullable": true}` refuses null.
+    """
+    document = copy.deepcopy(document)
+    schemas = document["components"]["schemas"]
+    outcome = schemas["Case"]["properties"]["outcome"]
+    if "allOf" in outcome:
+        outcome["oneOf"] = [*outcome.pop("allOf"), {"enum": [""]}]
+    for link in ("next", "previous"):
+        prop = schemas["PaginatedCaseList"]["properties"][link]
+        if prop.pop("nullable", False) and prop.get("type") == "string":
+            prop["type"] = ["string", "null"]
+    return document
+
+
+def patched_contract() -> OpenApiContract:
+    return OpenApiContract(with_known_defects_patched(served_document()))

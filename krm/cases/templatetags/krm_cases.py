@@ -20,12 +20,26 @@ def deadline_state(state: str | None) -> dict:
 
 
 FIELD_LABELS = {
-    "kind": "Art", "channel": "Eingangsweg", "received_at": "Eingang", "subject": "Betreff",
-    "text": "Inhalt", "org_unit": "Einheit", "staff_concerned": "betroffene/r Mitarbeiter/in",
-    "topics": "Themen", "escalation_level": "Eskalationsstufe", "customer": "Kundendaten",
-    "aktenzeichen": "Aktenzeichen", "status": "Status", "ergebnis": "Ergebnis", "an": "an",
-    "mit": "mit", "bemerkung": "Bemerkung", "grund": "Grund", "versandt": "versandt",
-    "transition": "Schritt", "erfassung": "Erfassung",
+    "kind": "Art",
+    "channel": "Eingangsweg",
+    "received_at": "Eingang",
+    "subject": "Betreff",
+    "text": "Inhalt",
+    "org_unit": "Einheit",
+    "staff_concerned": "betroffene/r Mitarbeiter/in",
+    "topics": "Themen",
+    "escalation_level": "Eskalationsstufe",
+    "customer": "Kundendaten",
+    "aktenzeichen": "Aktenzeichen",
+    "status": "Status",
+    "ergebnis": "Ergebnis",
+    "an": "an",
+    "mit": "mit",
+    "bemerkung": "Bemerkung",
+    "grund": "Grund",
+    "versandt": "versandt",
+    "transition": "Schritt",
+    "erfassung": "Erfassung",
 }
 
 
@@ -46,7 +60,9 @@ def event_lines(event: object) -> list[str]:
     lines = []
     changes = data.get("aenderungen", {})
     for key, change in changes.items():
-        lines.append(f"{FIELD_LABELS.get(key, key)}: {_show(change['alt'])} → {_show(change['neu'])}")
+        lines.append(
+            f"{FIELD_LABELS.get(key, key)}: {_show(change['alt'])} → {_show(change['neu'])}"
+        )
     for key, value in data.items():
         if key in ("aenderungen", "fristen", "customer", "text") or key not in FIELD_LABELS:
             continue

@@ -21,7 +21,9 @@ RECEIVED = dt.datetime(2026, 11, 2, 10, 0, tzinfo=BERLIN)
 def test_registration_records_everything_in_one_event(org):
     """R-W2.1: registered once, with an audit event that is the timeline's first entry."""
     case = make_case(
-        org["krmb"], org_unit=org.t711, topics=list(org.jobcenter.topics.filter(code="T01")),
+        org["krmb"],
+        org_unit=org.t711,
+        topics=list(org.jobcenter.topics.filter(code="T01")),
         customer={"name": "Erika Mustermann", "email": "erika@example.org"},
     )
     event = case.events.get()
@@ -42,8 +44,12 @@ def test_anonymous_case_has_no_customer_row(org):
 
 def test_registration_is_all_or_nothing(org):
     with pytest.raises(ValidationError) as error:
-        make_case(org["krmb"], subject="", customer={"email": "kein-mail"},
-                  topics=list(org.jobcenter.topics.all()[:4]))
+        make_case(
+            org["krmb"],
+            subject="",
+            customer={"email": "kein-mail"},
+            topics=list(org.jobcenter.topics.all()[:4]),
+        )
     assert set(error.value.message_dict) == {"subject", "customer", "topics"}
     assert Case.objects.count() == Event.objects.count() == 0
 
@@ -57,7 +63,9 @@ def test_out_of_scope_kind_is_registered_as_forwarding(org):
     assert forwarding.forwarded_by == org["krmb"]
     assert case.acknowledgement_due is None and case.completion_due is None
     assert set(case.events.values_list("type", flat=True)) == {
-        EventType.CASE_REGISTERED, EventType.CASE_FORWARDED}
+        EventType.CASE_REGISTERED,
+        EventType.CASE_FORWARDED,
+    }
 
 
 def test_quick_capture_is_open_to_staff_but_full_registration_is_not(org):
@@ -70,9 +78,16 @@ def test_quick_capture_is_open_to_staff_but_full_registration_is_not(org):
 
 def test_edit_records_old_and_new_values(org):
     case = make_case(org["krmb"], org_unit=org.t711)
-    services.update_case(actor=org["krmb"], case=case, expected_version=1,
-                         changes={"subject": "Neuer Betreff", "org_unit": org.t721,
-                                  "customer": {"name": "Max Muster"}})
+    services.update_case(
+        actor=org["krmb"],
+        case=case,
+        expected_version=1,
+        changes={
+            "subject": "Neuer Betreff",
+            "org_unit": org.t721,
+            "customer": {"name": "Max Muster"},
+        },
+    )
     case.refresh_from_db()
     assert case.version == 2
     assert case.bereich == org.b72
@@ -87,11 +102,16 @@ def test_edit_records_old_and_new_values(org):
 def test_stale_edit_is_refused_not_applied(org):
     """Rule 3: a conflicting edit is refused, not overwritten."""
     case = make_case(org["krmb"])
-    services.update_case(actor=org["krmb"], case=case, expected_version=1,
-                         changes={"subject": "Erste Änderung"})
+    services.update_case(
+        actor=org["krmb"], case=case, expected_version=1, changes={"subject": "Erste Änderung"}
+    )
     with pytest.raises(services.ConflictError) as error:
-        services.update_case(actor=org["krmb"], case=case, expected_version=1,
-                             changes={"subject": "Veraltete Änderung"})
+        services.update_case(
+            actor=org["krmb"],
+            case=case,
+            expected_version=1,
+            changes={"subject": "Veraltete Änderung"},
+        )
     assert "inzwischen" in str(error.value)
     case.refresh_from_db()
     assert case.subject == "Erste Änderung"
@@ -100,16 +120,21 @@ def test_stale_edit_is_refused_not_applied(org):
 
 def test_edit_without_change_records_no_event(org):
     case = make_case(org["krmb"])
-    services.update_case(actor=org["krmb"], case=case, expected_version=1,
-                         changes={"subject": case.subject})
+    services.update_case(
+        actor=org["krmb"], case=case, expected_version=1, changes={"subject": case.subject}
+    )
     assert not case.events.filter(type=EventType.CASE_UPDATED).exists()
 
 
 def test_changing_receipt_recomputes_deadlines(org):
     case = make_case(org["krmb"], received_at=dt.datetime(2025, 5, 7, 9, 0, tzinfo=BERLIN))
     assert case.acknowledgement_due == dt.date(2025, 5, 13)
-    services.update_case(actor=org["krmb"], case=case, expected_version=1,
-                         changes={"received_at": dt.datetime(2026, 4, 2, 9, 0)})
+    services.update_case(
+        actor=org["krmb"],
+        case=case,
+        expected_version=1,
+        changes={"received_at": dt.datetime(2026, 4, 2, 9, 0)},  # noqa: DTZ001 - Berlin time
+    )
     case.refresh_from_db()
     assert case.acknowledgement_due == dt.date(2026, 4, 9)
     # A new year of receipt means a new Aktenzeichen (the year is that of the receipt).
@@ -120,45 +145,56 @@ def test_only_the_acting_krmb_changes_cases(org):
     case = make_case(org["krmb"], org_unit=org.t711)
     for role in ("gf", "bl", "tl", "vertretung", "dsb"):
         with pytest.raises(PermissionDenied):
-            services.update_case(actor=org[role], case=case, expected_version=1,
-                                 changes={"subject": "x"})
+            services.update_case(
+                actor=org[role], case=case, expected_version=1, changes={"subject": "x"}
+            )
 
 
 def test_close_and_reopen_go_through_the_state_machine(org):
     case = make_case(org["krmb"])
-    case = services.close_case(actor=org["krmb"], case=case, expected_version=1,
-                               outcome="teilweise_berechtigt")
+    case = services.close_case(
+        actor=org["krmb"], case=case, expected_version=1, outcome="teilweise_berechtigt"
+    )
     assert case.status == Status.ABGESCHLOSSEN and not case.is_open
     assert case.next_due is None and case.closed_at is not None
     with pytest.raises(ValidationError):  # already closed
-        services.close_case(actor=org["krmb"], case=case, expected_version=case.version,
-                            outcome="berechtigt")
-    case = services.reopen_case(actor=org["krmb"], case=case, expected_version=case.version,
-                                reason="Kunde meldet sich erneut")
+        services.close_case(
+            actor=org["krmb"], case=case, expected_version=case.version, outcome="berechtigt"
+        )
+    case = services.reopen_case(
+        actor=org["krmb"],
+        case=case,
+        expected_version=case.version,
+        reason="Kunde meldet sich erneut",
+    )
     assert case.status == Status.EINGEGANGEN and case.outcome == "" and case.closed_at is None
-    transitions = [e.data["transition"] for e in case.events.filter(
-        type=EventType.CASE_TRANSITION)]
+    transitions = [e.data["transition"] for e in case.events.filter(type=EventType.CASE_TRANSITION)]
     assert transitions == ["abschliessen", "wiedereroeffnen"]
 
 
 def test_out_of_scope_case_cannot_be_closed_as_krm_case(org):
     case = make_case(org["krmb"], kind="fachliche_anfrage")
     with pytest.raises(ValidationError):
-        services.close_case(actor=org["krmb"], case=case, expected_version=1,
-                            outcome="berechtigt")
+        services.close_case(actor=org["krmb"], case=case, expected_version=1, outcome="berechtigt")
 
 
 def test_kind_correction_to_out_of_scope_forwards_and_back_reopens(org):
     """R-K10: a complaint that turns out to be a Widerspruch is forwarded."""
     case = make_case(org["krmb"])
-    case = services.correct_kind(actor=org["krmb"], case=case, expected_version=1,
-                                 kind="widerspruch", note="richtet sich gegen Bescheid")
+    case = services.correct_kind(
+        actor=org["krmb"],
+        case=case,
+        expected_version=1,
+        kind="widerspruch",
+        note="richtet sich gegen Bescheid",
+    )
     assert case.status == Status.WEITERGELEITET
     assert case.aktenzeichen.startswith("II-6000-2026-")
     assert case.forwardings.get().recipient == "Rechtsbehelfsstelle (791/792)"
     assert case.next_due is None
-    case = services.correct_kind(actor=org["krmb"], case=case, expected_version=case.version,
-                                 kind="beschwerde")
+    case = services.correct_kind(
+        actor=org["krmb"], case=case, expected_version=case.version, kind="beschwerde"
+    )
     assert case.status == Status.EINGEGANGEN and case.is_open
     assert case.aktenzeichen == "II-6001-2026-00002"
     assert case.completion_due is not None
@@ -166,8 +202,7 @@ def test_kind_correction_to_out_of_scope_forwards_and_back_reopens(org):
 
 def test_correcting_kind_to_petition_makes_it_urgent(org):
     case = make_case(org["krmb"])
-    case = services.correct_kind(actor=org["krmb"], case=case, expected_version=1,
-                                 kind="petition")
+    case = services.correct_kind(actor=org["krmb"], case=case, expected_version=1, kind="petition")
     assert case.urgent
     assert case.aktenzeichen == "II-6003-2026-00001"
 
@@ -176,20 +211,24 @@ def test_acknowledgement_stops_its_deadline(org):
     case = make_case(org["krmb"])
     assert case.next_due == case.acknowledgement_due
     case = services.record_acknowledgement(
-        actor=org["krmb"], case=case, expected_version=1,
-        sent_at=dt.datetime(2026, 11, 3, 12, 0, tzinfo=BERLIN))
+        actor=org["krmb"],
+        case=case,
+        expected_version=1,
+        sent_at=dt.datetime(2026, 11, 3, 12, 0, tzinfo=BERLIN),
+    )
     assert case.next_due == case.completion_due
     assert case.events.filter(type=EventType.CASE_ACKNOWLEDGED).exists()
     with pytest.raises(ValidationError):
-        services.record_acknowledgement(actor=org["krmb"], case=case,
-                                        expected_version=case.version)
+        services.record_acknowledgement(actor=org["krmb"], case=case, expected_version=case.version)
 
 
 def test_links_are_symmetric_and_recorded_on_both_cases(org):
     """R-K9: a complaint and a Widerspruch on the same matter are linked."""
     complaint = make_case(org["krmb"])
     objection = make_case(org["krmb"], kind="widerspruch")
-    link = services.link_cases(actor=org["krmb"], case=objection, other=complaint, note="gleicher Bescheid")
+    link = services.link_cases(
+        actor=org["krmb"], case=objection, other=complaint, note="gleicher Bescheid"
+    )
     assert (link.first, link.second) == (complaint, objection)
     with pytest.raises(ValidationError):
         services.link_cases(actor=org["krmb"], case=complaint, other=objection)
@@ -227,16 +266,26 @@ def test_events_are_append_only(org):
     ],
 )
 def test_full_text_search_over_subject_text_and_name(org, query, found):
-    case = make_case(org["krmb"], subject="Lange Wartezeit in der Eingangszone",
-                     text="Ich habe zwei Stunden gewartet.", customer={"name": "Erika Mustermann"})
+    case = make_case(
+        org["krmb"],
+        subject="Lange Wartezeit in der Eingangszone",
+        text="Ich habe zwei Stunden gewartet.",
+        customer={"name": "Erika Mustermann"},
+    )
     results = list(case_list(user=org["krmb"], filters=CaseFilter(q=query)))
     assert (case in results) is found
 
 
 def test_search_follows_edits(org):
     case = make_case(org["krmb"], subject="Unterlagen verloren")
-    services.update_case(actor=org["krmb"], case=case, expected_version=1,
-                         changes={"subject": "Zahlung über Weihnachten ausgeblieben"})
-    found = {q: case in case_list(user=org["krmb"], filters=CaseFilter(q=q))
-             for q in ("verloren", "Weihnachten", "Zahlung über")}
+    services.update_case(
+        actor=org["krmb"],
+        case=case,
+        expected_version=1,
+        changes={"subject": "Zahlung über Weihnachten ausgeblieben"},
+    )
+    found = {
+        q: case in case_list(user=org["krmb"], filters=CaseFilter(q=q))
+        for q in ("verloren", "Weihnachten", "Zahlung über")
+    }
     assert found == {"verloren": False, "Weihnachten": True, "Zahlung über": True}

@@ -11,10 +11,10 @@ from krm.api.models import ApiToken
 class Command(BaseCommand):
     help = "Erzeugt einen API-Schlüssel für BENUTZER und gibt nur den Schlüssel aus."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("username")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         user = User.objects.filter(username=options["username"], is_active=True).first()
         if user is None:
             self.stderr.write(f"Unbekannte/r oder inaktive/r Benutzer/in: {options['username']}")

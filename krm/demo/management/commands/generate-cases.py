@@ -13,12 +13,12 @@ from krm.jobcenters.models import Jobcenter
 class Command(BaseCommand):
     help = "Erzeugt N realistische Fälle (Masseneinfügung)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("count", type=int)
         parser.add_argument("--jobcenter", help="Kurzname des Jobcenters (Standard: das erste)")
         parser.add_argument("--seed", type=int, default=1)
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         count = options["count"]
         if count < 1:
             raise CommandError("N muss mindestens 1 sein.")
@@ -35,7 +35,8 @@ class Command(BaseCommand):
         if not users:
             raise CommandError("Das Jobcenter hat keine Benutzer, die Fälle erfassen könnten.")
         started = time.perf_counter()
-        created = generate_cases(jobcenter=jobcenter, count=count, captured_by=users,
-                                 seed=options["seed"])
+        created = generate_cases(
+            jobcenter=jobcenter, count=count, captured_by=users, seed=options["seed"]
+        )
         elapsed = time.perf_counter() - started
         self.stdout.write(f"{created} Fälle erzeugt in {elapsed:.1f} s.")

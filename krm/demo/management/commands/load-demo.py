@@ -15,10 +15,10 @@ from krm.demo.organisation import DEMO_PASSWORD, DEMO_USERS, build_demo_organisa
 class Command(BaseCommand):
     help = "Lädt die Demodaten (nur mit KRM_DEMO=1 und nur in eine Datenbank ohne Benutzer)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=300)
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         if not settings.DEMO:
             raise CommandError("Demodaten nur im Demomodus (KRM_DEMO=1).")
         if User.objects.exists():
@@ -27,14 +27,24 @@ class Command(BaseCommand):
             jobcenter = build_demo_organisation(demo_passwords=True)
             users = {u.username: u for u in User.objects.filter(jobcenter=jobcenter)}
             # Most cases are registered by the KRM office; some are captured at the counter.
-            capturers = [users["krmb"]] * 8 + [users[name] for name in (
-                "vertretung", "vorzimmer", "mitarbeiter", "mitarbeiter", "ma712", "ma771", "tl",
-            )]
-            count = generate_cases(jobcenter=jobcenter, count=options["cases"],
-                                   captured_by=capturers, seed=2019)
+            capturers = [users["krmb"]] * 8 + [
+                users[name]
+                for name in (
+                    "vertretung",
+                    "vorzimmer",
+                    "mitarbeiter",
+                    "mitarbeiter",
+                    "ma712",
+                    "ma771",
+                    "tl",
+                )
+            ]
+            count = generate_cases(
+                jobcenter=jobcenter, count=options["cases"], captured_by=capturers, seed=2019
+            )
             self.stdout.write(self.style.SUCCESS(f"Demodaten geladen: {count} Fälle."))
         self.stdout.write("")
-        self.stdout.write("Demo-Anmeldungen (Passwort jeweils „%s“):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo-Anmeldungen (Passwort jeweils „{DEMO_PASSWORD}“):")
         for spec in DEMO_USERS[:11]:
             roles = ", ".join(role.label for role, _ in spec.roles)
             self.stdout.write(f"  {spec.username:<12} {roles}")

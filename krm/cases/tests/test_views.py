@@ -1,0 +1,273 @@
+"""The case screens: worklists, case page, edits; constant query counts (rule 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from krm.cases import services
+from krm.cases.models import Case
+from krm.lib.workdays import BERLIN
+from krm.testing.factories import make_case
+
+
+def _cases(org, count: int, **overrides):
+    topics = list(org.jobcenter.topics.order_by("code")[:2])
+    for i in range(count):
+        make_case(
+            org["krmb"],
+            org_unit=org.t711 if i % 2 else org.t712,
+            topics=topics,
+            customer={"name": f"Kundin {i}"},
+            subject=f"Wartezeit Nummer {i}",
+            **overrides,
+        )
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/faelle/",
+        "/faelle/meine/",
+        "/faelle/?q=Wartezeit&status=",
+        "/faelle/?kind=beschwerde&channel=brief&org_unit={b71}&topic={topic}&deadline_state="
+        "ueberfaellig&received_from=2026-01-01&received_to=2026-12-31",
+    ],
+)
+def test_worklist_query_count_does_not_grow_with_cases(client, org, url):
+    url = url.format(b71=org.b71.pk, topic=org.jobcenter.topics.get(code="T01").pk)
+    client.force_login(org["krmb"])
+    _cases(org, 3)
+    few = _queries(client, url)
+    _cases(org, 30)
+    many = _queries(client, url)
+    assert few == many
+    assert many <= 15
+
+
+def test_case_page_query_count_does_not_grow_with_history(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(org["krmb"], org_unit=org.t711, customer={"name": "A"})
+    services.link_cases(actor=org["krmb"], case=case, other=make_case(org["krmb"]))
+    few = _queries(client, f"/faelle/{case.pk}/")
+    case.refresh_from_db()
+    for i in range(10):
+        case = services.update_case(
+            actor=org["krmb"],
+            case=case,
+            expected_version=case.version,
+            changes={"subject": f"Betreff {i}"},
+        )
+        other = make_case(org["krmb"])
+        services.link_cases(actor=org["krmb"], case=case, other=other)
+    assert _queries(client, f"/faelle/{case.pk}/") == few
+
+
+def test_krmb_worklist_shows_open_cases_most_urgent_first(client, org):
+    client.force_login(org["krmb"])
+    make_case(
+        org["krmb"],
+        subject="Alte Beschwerde",
+        received_at=dt.datetime(2026, 10, 1, 9, 0, tzinfo=BERLIN),
+    )
+    make_case(org["krmb"], subject="Neue Petition", kind="petition")
+    closed = make_case(org["krmb"], subject="Erledigte Sache")
+    services.close_case(actor=org["krmb"], case=closed, expected_version=1, outcome="berechtigt")
+    page = client.get("/faelle/").content.decode()
+    assert page.index("Neue Petition") < page.index("Alte Beschwerde")
+    assert "Erledigte Sache" not in page
+    assert "2 Fälle" in page
+    everything = client.get("/faelle/?status=").content.decode()
+    assert "Erledigte Sache" in everything
+
+
+def test_worklist_paginates(client, org):
+    client.force_login(org["krmb"])
+    _cases(org, 27)
+    first = client.get("/faelle/").content.decode()
+    assert "27 Fälle, Seite 1 von 2" in first
+    assert len(re.findall(r'href="/faelle/\d+/"', first)) == 25
+    second = client.get("/faelle/?page=2").content.decode()
+    assert len(re.findall(r'href="/faelle/\d+/"', second)) == 2
+
+
+def test_overdue_filter_and_label(client, org):
+    client.force_login(org["krmb"])
+    make_case(
+        org["krmb"], subject="Lange her", received_at=dt.datetime(2026, 9, 1, 9, 0, tzinfo=BERLIN)
+    )
+    page = client.get("/faelle/?deadline_state=ueberfaellig&status=offen").content.decode()
+    assert "Lange her" in page
+    assert "überfällig" in page  # in words, not by colour alone
+
+
+def test_invalid_filter_is_reported_in_german(client, org):
+    client.force_login(org["krmb"])
+    page = client.get("/faelle/?received_from=2026-05-01&received_to=2026-04-01").content.decode()
+    assert "Das Ende liegt vor dem Beginn." in page
+
+
+def test_case_page_shows_data_deadlines_and_timeline(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(
+        org["krmb"],
+        customer={"name": "Erika Mustermann"},
+        org_unit=org.t711,
+        received_at=dt.datetime(2025, 5, 7, 9, 0, tzinfo=BERLIN),
+    )
+    page = client.get(f"/faelle/{case.pk}/").content.decode()
+    assert case.aktenzeichen in page
+    assert "Erika Mustermann" in page
+    assert "13.05.2025" in page and "22.05.2025" in page
+    assert "Fall erfasst" in page
+
+
+def test_quick_capture_by_staff_lands_in_team_and_krmb_worklists(client, org):
+    """R-W1.1: taken at the counter, the case appears at once for the team and the KRM-B."""
+    client.force_login(org["mitarbeiter"])
+    form = client.get("/erfassung/schnell/").content.decode()
+    assert f'value="{org.t711.pk}" selected' in form  # the capturer's own team is preset
+    response = client.post(
+        "/erfassung/schnell/",
+        {
+            "kind": "beschwerde",
+            "channel": "persoenlich",
+            "org_unit": org.t711.pk,
+            "subject": "Unfreundlich am Schalter",
+            "text": "Heute morgen",
+            "customer_name": "Max",
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/faelle/{case.pk}/"
+    assert case.captured_by == org["mitarbeiter"]
+    for role in ("krmb", "tl", "mitarbeiter"):
+        client.force_login(org[role])
+        assert "Unfreundlich am Schalter" in client.get("/faelle/").content.decode(), role
+
+
+def test_quick_capture_errors_are_german_and_keep_input(client, org):
+    client.force_login(org["mitarbeiter"])
+    response = client.post(
+        "/erfassung/schnell/",
+        {
+            "kind": "beschwerde",
+            "channel": "persoenlich",
+            "org_unit": org.t711.pk,
+            "subject": "",
+            "customer_email": "kaputt",
+            "customer_name": "Max Mustermann",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Dieses Feld ist zwingend erforderlich." in page
+    assert "Bitte geben Sie eine gültige E-Mail-Adresse ein." in page
+    assert 'value="Max Mustermann"' in page
+    assert not Case.objects.exists()
+
+
+def test_full_registration_refuses_future_receipt(client, org):
+    client.force_login(org["krmb"])
+    response = client.post(
+        "/erfassung/registrieren/",
+        {
+            "kind": "beschwerde",
+            "channel": "brief",
+            "subject": "Test",
+            "escalation_level": 1,
+            "received_at": "2099-01-01T10:00",
+        },
+    )
+    assert "Der Eingang darf nicht in der Zukunft liegen." in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_full_registration_of_out_of_scope_kind_prefills_recipient(client, org):
+    client.force_login(org["krmb"])
+    client.post(
+        "/erfassung/registrieren/",
+        {
+            "kind": "widerspruchsbescheid",
+            "channel": "brief",
+            "subject": "Gegen Bescheid",
+            "escalation_level": 1,
+            "received_at": "2026-11-02T09:00",
+        },
+    )
+    case = Case.objects.get()
+    assert case.forwardings.get().recipient == "SGG-Stelle"
+
+
+def test_edit_form_refuses_stale_version(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(org["krmb"])
+    data = {
+        "channel": "email",
+        "subject": "Geändert",
+        "escalation_level": 2,
+        "version": 1,
+        "received_at": "2026-11-02T10:00",
+    }
+    assert client.post(f"/faelle/{case.pk}/bearbeiten/", data).status_code == 302
+    response = client.post(
+        f"/faelle/{case.pk}/bearbeiten/", {**data, "subject": "Alt"}, follow=True
+    )
+    assert "inzwischen von jemand anderem geändert" in response.content.decode()
+    case.refresh_from_db()
+    assert (case.subject, case.version, case.escalation_level) == ("Geändert", 2, 2)
+
+
+def test_kind_correction_screen_gives_new_aktenzeichen(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(org["krmb"])
+    old = case.aktenzeichen
+    response = client.post(
+        f"/faelle/{case.pk}/art/",
+        {"kind": "petition", "version": 1, "note": "an den Bundestag"},
+        follow=True,
+    )
+    page = response.content.decode()
+    case.refresh_from_db()
+    assert case.aktenzeichen.startswith("II-6003-")
+    assert f"Frühere Aktenzeichen: {old}" in page
+    search = client.get(f"/faelle/?q={old}&status=").content.decode()
+    assert case.aktenzeichen in search
+
+
+def test_steps_on_case_page(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(org["krmb"])
+    other = make_case(org["krmb"], kind="widerspruch")
+    client.post(f"/faelle/{case.pk}/eingangsbestaetigung/", {"version": 1})
+    client.post(f"/faelle/{case.pk}/verknuepfen/", {"aktenzeichen": other.aktenzeichen})
+    response = client.post(
+        f"/faelle/{case.pk}/abschliessen/",
+        {"version": 2, "outcome": "nicht_berechtigt"},
+        follow=True,
+    )
+    case.refresh_from_db()
+    assert case.acknowledged_at and case.status == "abgeschlossen"
+    assert case.outcome == "nicht_berechtigt"
+    assert other.aktenzeichen in response.content.decode()
+
+
+def test_unknown_aktenzeichen_for_link_is_a_german_error(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(org["krmb"])
+    response = client.post(
+        f"/faelle/{case.pk}/verknuepfen/", {"aktenzeichen": "II-6001-2026-09999"}, follow=True
+    )
+    assert "Kein Fall mit diesem Aktenzeichen gefunden." in response.content.decode()
