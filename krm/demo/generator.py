@@ -8,13 +8,15 @@ services would fill them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
 
 from krm.accounts.models import OrgUnit, User
@@ -205,7 +207,7 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
         counter.last_number += amount
         counter.save(update_fields=["last_number"])
 
-    cases = []
+    rows = []
     for plan in plans:
         received_on = plan.received_at.astimezone(BERLIN).date()
         key = (plan_numbers[plan.kind], received_on.year)
@@ -220,125 +222,205 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
         )
         d = due(plan.kind, plan.channel, received_on)
         case = Case(
-            jobcenter=jobcenter,
-            aktenzeichen=str(Aktenzeichen(key[0], key[1], number)),
-            plan_number=key[0],
-            kind=plan.kind,
-            channel=plan.channel,
-            status=status,
-            is_open=status == Status.EINGEGANGEN,
-            urgent=plan.kind in URGENT,
-            received_at=plan.received_at,
-            received_on=received_on,
-            subject=plan.subject,
-            text=plan.text,
-            org_unit=plan.org_unit,
-            bereich=plan.org_unit.bereich if plan.org_unit else None,
-            escalation_level=plan.escalation_level,
-            acknowledged_at=plan.acknowledged_at,
-            closed_at=plan.closed_at,
-            outcome=plan.outcome,
             acknowledgement_due=d.acknowledgement,
             completion_due=d.completion,
-            captured_by=rng.choice(captured_by),
+            acknowledged_at=plan.acknowledged_at,
+            closed_at=plan.closed_at,
+            status=status,
         )
-        case.next_due = case.compute_next_due()
-        cases.append(case)
-    Case.objects.bulk_create(cases, batch_size=1000)
-
-    Customer.objects.bulk_create(
-        [
-            Customer(case=case, **plan.customer)
-            for case, plan in zip(cases, plans, strict=True)
-            if plan.customer
-        ],
-        batch_size=1000,
-    )
-    through = Case.topics.through
-    through.objects.bulk_create(
-        [
-            through(case_id=case.pk, topic_id=topics[code].pk)
-            for case, plan in zip(cases, plans, strict=True)
-            for code in plan.topic_codes
-            if code in topics
-        ],
-        batch_size=2000,
-    )
-    AktenzeichenRecord.objects.bulk_create(
-        [
-            AktenzeichenRecord(
-                case=case,
-                aktenzeichen=case.aktenzeichen,
-                plan_number=case.plan_number,
-                year=case.received_on.year,
-                number=int(case.aktenzeichen.rsplit("-", 1)[1]),
+        rows.append(
+            GeneratedCase(
+                plan=plan,
+                aktenzeichen=str(Aktenzeichen(key[0], key[1], number)),
+                plan_number=key[0],
+                number=number,
+                received_on=received_on,
+                status=status,
+                deadlines=d,
+                next_due=case.compute_next_due(),
+                captured_by=rng.choice(captured_by).pk,
             )
-            for case in cases
+        )
+    now = timezone.now()
+    _raw_insert(
+        Case,
+        [
+            "jobcenter",
+            "aktenzeichen",
+            "plan_number",
+            "kind",
+            "channel",
+            "status",
+            "is_open",
+            "urgent",
+            "received_at",
+            "received_on",
+            "subject",
+            "text",
+            "org_unit",
+            "bereich",
+            "escalation_level",
+            "acknowledged_at",
+            "closed_at",
+            "outcome",
+            "acknowledgement_due",
+            "completion_due",
+            "next_due",
+            "captured_by",
+            "created_at",
+            "updated_at",
+            "version",
         ],
-        batch_size=2000,
+        [
+            (
+                jobcenter.pk,
+                r.aktenzeichen,
+                r.plan_number,
+                r.plan.kind,
+                r.plan.channel,
+                r.status,
+                r.status == Status.EINGEGANGEN,
+                r.plan.kind in URGENT,
+                r.plan.received_at,
+                r.received_on,
+                r.plan.subject,
+                r.plan.text,
+                r.plan.org_unit.pk if r.plan.org_unit else None,
+                r.plan.org_unit.bereich.pk if r.plan.org_unit else None,
+                r.plan.escalation_level,
+                r.plan.acknowledged_at,
+                r.plan.closed_at,
+                r.plan.outcome,
+                r.deadlines.acknowledgement,
+                r.deadlines.completion,
+                r.next_due,
+                r.captured_by,
+                now,
+                now,
+                1,
+            )
+            for r in rows
+        ],
     )
-    events = []
-    forwardings = []
-    for case in cases:
+    # The ids, through the unique Aktenzeichen (raw inserts return none).
+    ids: dict[str, int] = {}
+    values = [r.aktenzeichen for r in rows]
+    for chunk in range(0, len(values), 900):
+        ids.update(
+            Case.objects.filter(aktenzeichen__in=values[chunk : chunk + 900]).values_list(
+                "aktenzeichen", "pk"
+            )
+        )
+    for r in rows:
+        r.pk = ids[r.aktenzeichen]
+
+    _raw_insert(
+        Customer,
+        ["case", *Customer.FIELDS],
+        [(r.pk, *(r.plan.customer[f] for f in Customer.FIELDS)) for r in rows if r.plan.customer],
+    )
+    _raw_insert(
+        Case.topics.through,
+        ["case", "topic"],
+        [(r.pk, topics[code].pk) for r in rows for code in r.plan.topic_codes if code in topics],
+    )
+    _raw_insert(
+        AktenzeichenRecord,
+        ["case", "aktenzeichen", "plan_number", "year", "number", "assigned_at"],
+        [
+            (r.pk, r.aktenzeichen, r.plan_number, r.received_on.year, r.number, r.plan.received_at)
+            for r in rows
+        ],
+    )
+    events: list[tuple] = []
+    forwardings: list[tuple] = []
+    for r in rows:
+        plan = r.plan
         events.append(
-            Event(
-                case=case,
-                type=EventType.CASE_REGISTERED,
-                actor=case.captured_by,
-                created_at=case.received_at,
-                data={
-                    "aktenzeichen": case.aktenzeichen,
-                    "status": case.status,
+            (
+                r.pk,
+                EventType.CASE_REGISTERED,
+                r.captured_by,
+                plan.received_at,
+                {
+                    "aktenzeichen": r.aktenzeichen,
+                    "status": r.status,
                     "erfassung": "generiert",
-                    "kind": case.kind,
-                    "channel": case.channel,
-                    "subject": case.subject,
+                    "kind": plan.kind,
+                    "channel": plan.channel,
+                    "subject": plan.subject,
                 },
             )
         )
-        if case.acknowledged_at:
+        if plan.acknowledged_at:
             events.append(
-                Event(
-                    case=case,
-                    type=EventType.CASE_ACKNOWLEDGED,
-                    actor=case.captured_by,
-                    created_at=case.acknowledged_at,
-                    data={"versandt": case.acknowledged_at},
+                (
+                    r.pk,
+                    EventType.CASE_ACKNOWLEDGED,
+                    r.captured_by,
+                    plan.acknowledged_at,
+                    {"versandt": plan.acknowledged_at},
                 )
             )
-        if case.closed_at:
+        if plan.closed_at:
             events.append(
-                Event(
-                    case=case,
-                    type=EventType.CASE_TRANSITION,
-                    actor=case.captured_by,
-                    created_at=case.closed_at,
-                    data={
+                (
+                    r.pk,
+                    EventType.CASE_TRANSITION,
+                    r.captured_by,
+                    plan.closed_at,
+                    {
                         "transition": "abschliessen",
-                        "ergebnis": case.outcome,
+                        "ergebnis": plan.outcome,
                         "status": {"alt": Status.EINGEGANGEN, "neu": Status.ABGESCHLOSSEN},
                     },
                 )
             )
-        if not is_in_scope(case.kind):
-            recipient = DEFAULT_FORWARDING_RECIPIENT[Kind(case.kind)]
-            forwardings.append(
-                Forwarding(
-                    case=case,
-                    recipient=recipient,
-                    forwarded_at=case.received_at,
-                    forwarded_by=case.captured_by,
-                )
-            )
+        if not is_in_scope(plan.kind):
+            recipient = DEFAULT_FORWARDING_RECIPIENT[Kind(plan.kind)]
+            forwardings.append((r.pk, recipient, plan.received_at, r.captured_by, ""))
             events.append(
-                Event(
-                    case=case,
-                    type=EventType.CASE_FORWARDED,
-                    actor=case.captured_by,
-                    created_at=case.received_at,
-                    data={"an": recipient},
-                )
+                (r.pk, EventType.CASE_FORWARDED, r.captured_by, plan.received_at, {"an": recipient})
             )
-    Event.objects.bulk_create(events, batch_size=2000)
-    Forwarding.objects.bulk_create(forwardings, batch_size=2000)
-    search.reindex(case.pk for case in cases)
+    _raw_insert(Event, ["case", "type", "actor", "created_at", "data"], events)
+    _raw_insert(
+        Forwarding, ["case", "recipient", "forwarded_at", "forwarded_by", "note"], forwardings
+    )
+    search.reindex(r.pk for r in rows)
+
+
+@dataclass
+class GeneratedCase:
+    plan: CasePlan
+    aktenzeichen: str
+    plan_number: str
+    number: int
+    received_on: dt.date
+    status: str
+    deadlines: deadlines.Deadlines
+    next_due: dt.date | None
+    captured_by: int
+    pk: int = 0
+
+
+def _adapt(value: object) -> object:
+    ops = connection.ops
+    if isinstance(value, dt.datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return ops.adapt_datefield_value(value)
+    if isinstance(value, dict):
+        return json.dumps(value, cls=DjangoJSONEncoder)
+    return value
+
+
+def _raw_insert(model: type, fields: list[str], rows: list[tuple]) -> None:
+    """Plain multi-row inserts: the ORM's per-value preparation costs more than the write."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [tuple(_adapt(v) for v in row) for row in rows])

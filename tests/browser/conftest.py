@@ -61,12 +61,6 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _is_favicon(url: str) -> bool:
-    # Chromium asks for /favicon.ico by itself; krm links none, so that 404 is the browser's
-    # guess, not a page's error (a favicon would silence it: see the report).
-    return url.endswith("/favicon.ico")
-
-
 @dataclass
 class PageChecks:
     """Collects what must not happen on any page: console errors (CSP violations, failed
@@ -80,14 +74,14 @@ class PageChecks:
     axe: Axe = field(default_factory=Axe)
 
     def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" and not _is_favicon(message.location.get("url", "")):
+        if message.type == "error":
             self.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     def on_page_error(self, error: Exception) -> None:
         self.console_errors.append(f"uncaught: {error}")
 
     def on_response(self, response: Response) -> None:
-        if response.status >= 400 and not _is_favicon(response.url):
+        if response.status >= 400:
             self.failed_responses.append(f"{response.status} {response.url}")
 
     def check(self, name: str) -> None:

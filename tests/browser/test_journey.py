@@ -25,13 +25,6 @@ TEXT = "Die Kundin wurde am Schalter laut angesprochen und nicht ausreden gelass
 CUSTOMER = "Erika Mustermann"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: /static/krm/krm.css answers 404 on every page (console error, unstyled "
-    "pages): krm/static is in no app and not in STATICFILES_DIRS, so no staticfiles finder "
-    "(nor collectstatic) finds it. Fix in krm/settings.py: "
-    "STATICFILES_DIRS = [Path(__file__).resolve().parent / 'static']",
-)
 def test_counter_complaint_reaches_krmb_worklist_and_case_page(
     page: Page, checks: PageChecks, site: str, org: Org
 ) -> None:
@@ -102,12 +95,6 @@ def test_counter_complaint_reaches_krmb_worklist_and_case_page(
     checks.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a field's error is not its accessible description: Django 5.2 sets "
-    "aria-describedby='id_subject_error' but includes/field.html gives the error <p> the id "
-    "'id_subject-fehler'. Fix: err_id=field.auto_id|add:'_error' in includes/field.html",
-)
 def test_quick_capture_error_is_announced_with_its_field(page: Page, site: str) -> None:
     """WCAG 3.3.1: a screen reader hears the error when it reaches the Betreff field."""
     login(page, site, "mitarbeiter")
@@ -118,15 +105,12 @@ def test_quick_capture_error_is_announced_with_its_field(page: Page, site: str) 
     expect(subject).to_have_accessible_description(re.compile("erforderlich"), timeout=1000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cases/worklist.html says '1 Fäll' ({{ n }} Fäll{{ n|pluralize:'e' }}). Fix: "
-    "{{ page.paginator.count }} {{ page.paginator.count|pluralize:'Fall,Fälle' }}",
-)
 def test_worklist_counts_a_single_case_as_1_fall(page: Page, site: str, org: Org) -> None:
     make_case(org["krmb"])
     login(page, site, "krmb")
-    expect(page.get_by_role("heading", level=2, name=re.compile(r"^\d+ F"))).to_have_text("1 Fall")
+    expect(page.get_by_role("heading", level=2, name=re.compile(r"^\d+ F"))).to_have_text(
+        "1 Fall", timeout=1000
+    )
 
 
 def test_page_checks_report_axe_violations_and_console_errors(checks: PageChecks) -> None:

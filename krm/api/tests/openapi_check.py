@@ -65,8 +65,14 @@ class OpenApiContract:
             f"schema documents no JSON body for {status} of {method.upper()} {path}"
         )
         pointer = _pointer(
-            "paths", path, method.lower(), "responses", str(status), "content",
-            "application/json", "schema",
+            "paths",
+            path,
+            method.lower(),
+            "responses",
+            str(status),
+            "content",
+            "application/json",
+            "schema",
         )
         return Draft202012Validator(
             {"$ref": f"{DOCUMENT_URI}#{pointer}"},
