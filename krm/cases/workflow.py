@@ -126,3 +126,14 @@ def initial_status(kind: str) -> str:
     from .kinds import is_in_scope
 
     return Status.EINGEGANGEN if is_in_scope(kind) else Status.WEITERGELEITET
+
+
+def mermaid() -> str:
+    """The state machine as a Mermaid diagram, for docs/workflow.md."""
+    lines = ["stateDiagram-v2"]
+    lines.append(f"    [*] --> {Status.EINGEGANGEN}: registrieren (KRM-Fall)")
+    lines.append(f"    [*] --> {Status.WEITERGELEITET}: registrieren (kein KRM)")
+    for transition in TRANSITIONS.values():
+        for source in sorted(transition.sources):
+            lines.append(f"    {source} --> {transition.target}: {transition.label}")
+    return "\n".join(lines) + "\n"

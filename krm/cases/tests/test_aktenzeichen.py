@@ -205,9 +205,7 @@ def test_old_aktenzeichen_is_not_given_again_after_a_kind_correction(krmb: User)
     assert make_case(krmb, kind="beschwerde").aktenzeichen == "II-6001-2026-00002"
 
 
-def test_corrected_aktenzeichen_keeps_the_year_of_receipt(
-    krmb: User, pin_now: Callable
-) -> None:
+def test_corrected_aktenzeichen_keeps_the_year_of_receipt(krmb: User, pin_now: Callable) -> None:
     pin_now(LATER)
     case = make_case(krmb, kind="beschwerde", received_at=berlin(2025, 6, 2, 10, 0))
 

@@ -119,9 +119,9 @@ def _make_cases(org) -> dict[str, Case]:
 
 
 def _count(response) -> int:
-    """The worklist's "N Fälle" heading."""
+    """The worklist's "N Fälle" heading ("1 Fall")."""
     assert response.status_code == 200
-    match = re.search(r'<h2 id="ergebnis">(\d+) Fäll', response.content.decode())
+    match = re.search(r'<h2 id="ergebnis">(\d+) (?:Fall|Fälle)\b', response.content.decode())
     assert match, "no result heading"
     return int(match.group(1))
 

@@ -87,9 +87,7 @@ RECEIPTS: dict[str, Receipt] = {
         berlin(2028, 3, 7, 10, 0), D("2028-03-13"), D("2028-03-22")
     ),
     # 8 Mar 2025 is a Saturday: nothing extra skipped.
-    "frauentag-2025-saturday": Receipt(
-        berlin(2025, 3, 7, 10, 0), D("2025-03-12"), D("2025-03-21")
-    ),
+    "frauentag-2025-saturday": Receipt(berlin(2025, 3, 7, 10, 0), D("2025-03-12"), D("2025-03-21")),
     # Fri 3 Oct 2025 skipped.
     "day-of-german-unity-2025": Receipt(
         berlin(2025, 10, 2, 10, 0), D("2025-10-08"), D("2025-10-17")
