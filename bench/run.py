@@ -46,7 +46,7 @@ def fresh_database(postgresql: bool) -> str:
     return f"sqlite:///{path}"
 
 
-def measure(name: str, action, repeat: int) -> tuple[str, float, float, int]:  # noqa: ANN001
+def measure(name: str, action, repeat: int) -> tuple[str, float, float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -79,7 +79,7 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
     client.force_login(krmb)
     _token, key = ApiToken.issue(krmb)
     api = {"HTTP_AUTHORIZATION": f"Token {key}"}
-    ids = list(Case.objects.values_list("pk", flat=True).order_by("?")[:repeat * 2])
+    ids = list(Case.objects.values_list("pk", flat=True).order_by("?")[: repeat * 2])
     rng = random.Random(1)
 
     def get(url: str, **extra: str) -> None:
@@ -87,19 +87,31 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
         assert response.status_code == 200, (url, response.status_code)
 
     def create() -> None:
-        services.register_case(actor=krmb, kind="beschwerde", channel="email",
-                               subject="Benchmark: Wartezeit am Telefon",
-                               text="Ich warte seit Wochen auf einen Rückruf.",
-                               customer={"name": "Bench Mark"})
+        services.register_case(
+            actor=krmb,
+            kind="beschwerde",
+            channel="email",
+            subject="Benchmark: Wartezeit am Telefon",
+            text="Ich warte seit Wochen auf einen Rückruf.",
+            customer={"name": "Bench Mark"},
+        )
 
     return [
         measure("worklist (open, KRM-B)", lambda: get("/faelle/"), repeat),
         measure("worklist page 40", lambda: get("/faelle/?page=40"), repeat),
-        measure("worklist all + filters", lambda: get(
-            "/faelle/?status=&kind=beschwerde&channel=email&deadline_state=ueberfaellig"), repeat),
+        measure(
+            "worklist all + filters",
+            lambda: get(
+                "/faelle/?status=&kind=beschwerde&channel=email&deadline_state=ueberfaellig"
+            ),
+            repeat,
+        ),
         measure("search 'Wartezeit'", lambda: get("/faelle/?q=Wartezeit&status="), repeat),
-        measure("search 'Heizkosten Nachzahlung'",
-                lambda: get("/faelle/?q=Heizkostenabrechnung+Nachzahlung&status="), repeat),
+        measure(
+            "search 'Heizkosten Nachzahlung'",
+            lambda: get("/faelle/?q=Heizkostenabrechnung+Nachzahlung&status="),
+            repeat,
+        ),
         measure("case page", lambda: get(f"/faelle/{rng.choice(ids)}/"), repeat),
         measure("API list", lambda: get("/api/v1/cases", **api), repeat),
         measure("API list org_unit=71", lambda: get("/api/v1/cases?org_unit=71", **api), repeat),
@@ -117,8 +129,11 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.reuse:
-        url = (f"{PG_SERVER}/krm_bench" if args.postgresql
-               else f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+        url = (
+            f"{PG_SERVER}/krm_bench"
+            if args.postgresql
+            else f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+        )
         fill = 0.0
     else:
         url = fresh_database(args.postgresql)
@@ -131,8 +146,10 @@ def main() -> None:
     from krm.cases.models import Case
 
     engine = "PostgreSQL" if args.postgresql else "SQLite"
-    print(f"\n{engine}, {Case.objects.count():,} cases"
-          + (f"; generate-cases {args.cases:,}: {fill:.1f} s" if fill else ""))
+    print(
+        f"\n{engine}, {Case.objects.count():,} cases"
+        + (f"; generate-cases {args.cases:,}: {fill:.1f} s" if fill else "")
+    )
     print(f"{'request':<34}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
     for name, median, p95, queries in results:
         print(f"{name:<34}{median:>10.1f}{p95:>10.1f}{queries:>9}")

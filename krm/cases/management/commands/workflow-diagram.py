@@ -8,5 +8,5 @@ from krm.cases.workflow import mermaid
 class Command(BaseCommand):
     help = "Gibt den Statusautomaten der Fälle als Mermaid-Diagramm aus."
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         self.stdout.write(mermaid(), ending="")
