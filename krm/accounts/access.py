@@ -69,7 +69,12 @@ def _compute(user: User, today: dt.date) -> Access:
             user__role_assignments__role=Role.KRMB,
         )
     absences = (
-        Absence.objects.filter(start__lte=today, end__gte=today, user__is_active=True)
+        Absence.objects.filter(
+            start__lte=today,
+            end__gte=today,
+            user__is_active=True,
+            user__jobcenter_id=user.jobcenter_id,  # never across Jobcenters
+        )
         .filter(represents)
         .exclude(user=user)
         .values_list(

@@ -167,6 +167,8 @@ class Absence(models.Model):
             raise ValidationError({"end": "Das Ende liegt vor dem Beginn."})
         if self.deputy_id and self.deputy_id == self.user_id:
             raise ValidationError({"deputy": "Niemand kann sich selbst vertreten."})
+        if self.deputy_id and self.user_id and self.deputy.jobcenter_id != self.user.jobcenter_id:
+            raise ValidationError({"deputy": "Die Vertretung muss zum selben Jobcenter gehören."})
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day <= self.end

@@ -34,6 +34,7 @@ class WorklistFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
+        initial=STATUS_OPEN,
         choices=[(STATUS_OPEN, "offen"), ("", "alle"), *Status.choices],
     )
     deadline_state = forms.ChoiceField(

@@ -93,7 +93,7 @@ class Case(models.Model):
     """A Kundenreaktion."""
 
     jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT, related_name="cases")
-    aktenzeichen = models.CharField("Aktenzeichen", max_length=40, unique=True)
+    aktenzeichen = models.CharField("Aktenzeichen", max_length=40)
     plan_number = models.CharField("Aktenplannummer", max_length=20)
     kind = models.CharField("Art", max_length=30, choices=Kind.choices)
     channel = models.CharField("Eingangsweg", max_length=20, choices=Channel.choices)
@@ -154,6 +154,10 @@ class Case(models.Model):
         verbose_name = "Kundenreaktion"
         verbose_name_plural = "Kundenreaktionen"
         constraints = [
+            # Each Jobcenter numbers its own cases.
+            models.UniqueConstraint(
+                fields=["jobcenter", "aktenzeichen"], name="unique_case_aktenzeichen"
+            ),
             models.CheckConstraint(
                 condition=Q(escalation_level__gte=1, escalation_level__lte=3),
                 name="case_escalation_level_1_3",
@@ -238,8 +242,9 @@ class Customer(models.Model):
 class AktenzeichenRecord(models.Model):
     """Every Aktenzeichen a case has had; the current one and any earlier ones (R-K10)."""
 
+    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="aktenzeichen_records")
-    aktenzeichen = models.CharField(max_length=40, unique=True)
+    aktenzeichen = models.CharField(max_length=40)
     plan_number = models.CharField(max_length=20)
     year = models.PositiveSmallIntegerField()
     number = models.PositiveIntegerField()
@@ -247,6 +252,11 @@ class AktenzeichenRecord(models.Model):
 
     class Meta:
         ordering = ["assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jobcenter", "aktenzeichen"], name="unique_aktenzeichen_record"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.aktenzeichen

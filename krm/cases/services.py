@@ -119,6 +119,7 @@ def _record_aktenzeichen(case: Case) -> None:
     parsed = az.parse(case.aktenzeichen)
     assert parsed is not None
     AktenzeichenRecord.objects.create(
+        jobcenter_id=case.jobcenter_id,
         case=case,
         aktenzeichen=case.aktenzeichen,
         plan_number=parsed.plan,
@@ -600,7 +601,7 @@ def link_cases(*, actor: User, case: Case, other: Case, note: str = "") -> CaseL
                 case=a,
                 type=EventType.CASE_LINKED,
                 actor=actor,
-                data={"mit": b.aktenzeichen, "bemerkung": note},
+                data={"mit": b.aktenzeichen, "mit_id": b.pk, "bemerkung": note},
             )
     return link
 
@@ -612,5 +613,10 @@ def unlink_cases(*, actor: User, link: CaseLink) -> None:
         raise PermissionDenied("Sie dürfen diese Verknüpfung nicht lösen.")
     with transaction.atomic():
         for a, b in ((link.first, link.second), (link.second, link.first)):
-            record(case=a, type=EventType.CASE_UNLINKED, actor=actor, data={"mit": b.aktenzeichen})
+            record(
+                case=a,
+                type=EventType.CASE_UNLINKED,
+                actor=actor,
+                data={"mit": b.aktenzeichen, "mit_id": b.pk},
+            )
         link.delete()

@@ -67,6 +67,10 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     access = access_for(request.user)
     clock = Clock.for_jobcenter(case.jobcenter_id)
     can_change = permissions.can_change(request.user, case)
+    named = {e.data["mit_id"] for e in case.events.all() if "mit_id" in e.data}
+    visible_ids = frozenset(
+        permissions.visible_cases(request.user).filter(pk__in=named).values_list("pk", flat=True)
+    )
     return render(
         request,
         "cases/detail.html",
@@ -75,6 +79,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "deadline_state": clock.state(case.next_due),
             "links": selectors.linked_cases(user=request.user, case=case),
             "can_change": can_change,
+            "visible_ids": visible_ids,
             "transitions": {t.name for t in workflow.available(case, access)},
             "ack_form": AcknowledgementForm(initial={"version": case.version}),
             "close_form": CloseForm(initial={"version": case.version}),

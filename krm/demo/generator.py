@@ -307,9 +307,9 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
     values = [r.aktenzeichen for r in rows]
     for chunk in range(0, len(values), 900):
         ids.update(
-            Case.objects.filter(aktenzeichen__in=values[chunk : chunk + 900]).values_list(
-                "aktenzeichen", "pk"
-            )
+            Case.objects.filter(
+                jobcenter=jobcenter, aktenzeichen__in=values[chunk : chunk + 900]
+            ).values_list("aktenzeichen", "pk")
         )
     for r in rows:
         r.pk = ids[r.aktenzeichen]
@@ -326,9 +326,17 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
     )
     _raw_insert(
         AktenzeichenRecord,
-        ["case", "aktenzeichen", "plan_number", "year", "number", "assigned_at"],
+        ["jobcenter", "case", "aktenzeichen", "plan_number", "year", "number", "assigned_at"],
         [
-            (r.pk, r.aktenzeichen, r.plan_number, r.received_on.year, r.number, r.plan.received_at)
+            (
+                jobcenter.pk,
+                r.pk,
+                r.aktenzeichen,
+                r.plan_number,
+                r.received_on.year,
+                r.number,
+                r.plan.received_at,
+            )
             for r in rows
         ],
     )

@@ -159,11 +159,6 @@ def test_named_deputy_never_gets_the_admin_role(org) -> None:
     assert access.acting_for == tuple(sorted([str(principal), str(org["admin"])]))
 
 
-@pytest.mark.xfail(
-    reason="BUG: _compute takes over the roles of a principal in another Jobcenter; a user of "
-    "Mitte named deputy of Pankow's KRM-B becomes KRM-B of Mitte",
-    strict=True,
-)
 def test_deputy_for_someone_of_another_jobcenter_gets_nothing(org) -> None:
     other = JobcenterFactory(name="Jobcenter Berlin Mitte", slug="mitte")
     stranger = UserFactory(username="ma_mitte", jobcenter=other, roles=[Role.MITARBEITER])

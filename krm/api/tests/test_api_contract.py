@@ -537,10 +537,6 @@ def test_case_may_be_filed_under_a_bereich(api: Api) -> None:
     assert response.json()["org_unit"] == "71"
 
 
-def _in_ten_minutes() -> str:
-    return (timezone.now() + dt.timedelta(minutes=10)).isoformat()
-
-
 REQUIRED = "erforderlich"
 
 INVALID = [
@@ -626,13 +622,17 @@ def test_invalid_input_is_400_with_german_messages_per_field(
 
 def test_received_at_in_the_future_is_400(api: Api) -> None:
     before = counts()
-    response = api.create(payload(received_at=_in_ten_minutes(), customer=CUSTOMER))
+    response = api.create(
+        payload(
+            received_at=(timezone.now() + dt.timedelta(minutes=10)).isoformat(), customer=CUSTOMER
+        )
+    )
     assert response.status_code == 400
     assert response.json() == {"received_at": ["Der Eingang darf nicht in der Zukunft liegen."]}
     assert counts() == before
 
 
-def test_required_field_message_is_djangos_german(api: Api) -> None:
+def test_missing_field_message_is_drfs_german(api: Api) -> None:
     response = api.create({"kind": "lob", "channel": "brief"})
     assert response.json() == {"subject": ["Dieses Feld ist zwingend erforderlich."]}
 
@@ -786,7 +786,7 @@ def test_page_size_is_at_most_100(api: Api, org: Any, page_size: int, expected: 
 
 
 @pytest.mark.parametrize("page", [3, 0, 99])
-def test_page_past_the_end_is_404(api: Api, org: Any, page: int) -> None:
+def test_page_outside_the_list_is_404(api: Api, org: Any, page: int) -> None:
     generate_cases(jobcenter=org.jobcenter, count=30, captured_by=[org["krmb"]])
     response = api.list(page=page)
     assert response.status_code == 404

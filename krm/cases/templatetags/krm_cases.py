@@ -1,6 +1,8 @@
 from django import template
 
 from krm.cases.deadlines import DeadlineState
+from krm.cases.kinds import Channel, Kind, Outcome
+from krm.cases.workflow import Status
 
 register = template.Library()
 
@@ -43,7 +45,12 @@ FIELD_LABELS = {
 }
 
 
-def _show(value: object) -> str:
+_CHOICES = {"kind": Kind, "channel": Channel, "status": Status, "ergebnis": Outcome}
+
+
+def _show(value: object, key: str = "") -> str:
+    if key in _CHOICES and isinstance(value, str) and value in _CHOICES[key].values:
+        return str(_CHOICES[key](value).label)
     if value in (None, "", [], {}):
         return "–"
     if isinstance(value, list):
@@ -53,21 +60,27 @@ def _show(value: object) -> str:
     return str(value)
 
 
-@register.filter
-def event_lines(event: object) -> list[str]:
-    """Readable lines for an audit event's data: changes as "Feld: alt → neu"."""
-    data = getattr(event, "data", {}) or {}
+HIDDEN_CASE = "ein Fall, den Sie nicht einsehen dürfen"
+
+
+@register.simple_tag
+def event_lines(event: object, visible_ids: frozenset[int] = frozenset()) -> list[str]:
+    """Readable lines for an audit event's data: changes as "Feld: alt → neu". Another
+    case named in the event shows its Aktenzeichen only if the reader may see that case."""
+    data = dict(getattr(event, "data", {}) or {})
+    if "mit_id" in data and data["mit_id"] not in visible_ids:
+        data["mit"] = HIDDEN_CASE
     lines = []
     changes = data.get("aenderungen", {})
     for key, change in changes.items():
-        lines.append(
-            f"{FIELD_LABELS.get(key, key)}: {_show(change['alt'])} → {_show(change['neu'])}"
-        )
+        old, new = _show(change["alt"], key), _show(change["neu"], key)
+        lines.append(f"{FIELD_LABELS.get(key, key)}: {old} → {new}")
     for key, value in data.items():
         if key in ("aenderungen", "fristen", "customer", "text") or key not in FIELD_LABELS:
             continue
         if isinstance(value, dict) and set(value) == {"alt", "neu"}:
-            lines.append(f"{FIELD_LABELS[key]}: {_show(value['alt'])} → {_show(value['neu'])}")
+            old, new = _show(value["alt"], key), _show(value["neu"], key)
+            lines.append(f"{FIELD_LABELS[key]}: {old} → {new}")
         elif value not in (None, ""):
-            lines.append(f"{FIELD_LABELS[key]}: {_show(value)}")
+            lines.append(f"{FIELD_LABELS[key]}: {_show(value, key)}")
     return lines

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -161,12 +160,6 @@ def test_rolled_back_registration_does_not_consume_a_number(before: int, krmb: U
     assert AktenzeichenRecord.objects.count() == before + 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Case.aktenzeichen and AktenzeichenRecord.aktenzeichen are unique across all "
-    "Jobcenters, but the counter is per Jobcenter: a second Jobcenter's first case collides "
-    "(IntegrityError)",
-)
 def test_each_jobcenter_numbers_its_own_cases(krmb: User) -> None:
     other = UserFactory(username="krmb-2", jobcenter=JobcenterFactory(), roles=[Role.KRMB])
 
@@ -273,10 +266,7 @@ PER_THREAD = 3
     reason="needs PostgreSQL: concurrent transactions on separate connections; the "
     "in-memory SQLite test database cannot be shared between threads",
 )
-# available_apps (all of them) makes the teardown flush TRUNCATE … CASCADE: a plain flush
-# fails on PostgreSQL because the raw cases_search table references cases_case (bug in the
-# report; remove available_apps once the search index no longer blocks TRUNCATE).
-@pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_get_unique_gap_free_numbers() -> None:
     actor = UserFactory(username="krmb", jobcenter=JobcenterFactory(), roles=[Role.KRMB])
     WorkdayCalendar().is_workday(dt.date(2026, 11, 3))  # load the holiday table once

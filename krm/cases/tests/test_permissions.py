@@ -235,12 +235,6 @@ def test_permission_matrix(client: Client, org, role: str) -> None:
         assert Case.objects.get(pk=response.json()["id"]).jobcenter_id == user.jobcenter_id
 
 
-@pytest.mark.xfail(
-    raises=IntegrityError,
-    strict=True,
-    reason="BUG: Case.aktenzeichen and AktenzeichenRecord.aktenzeichen are unique across all "
-    "Jobcenters, but the counters are per Jobcenter: the second Jobcenter's first case collides",
-)
 def test_each_jobcenter_numbers_its_own_cases(org) -> None:
     """R-A1: each Jobcenter's file plan counts gap-free; neither sees the other's case."""
     other = JobcenterFactory(name="Jobcenter Berlin Mitte", slug="mitte")
@@ -408,11 +402,6 @@ def test_linked_case_the_user_cannot_see_shows_as_placeholder(
     assert "nicht einsehen" not in links
 
 
-@pytest.mark.xfail(
-    reason="BUG: the timeline's 'Verknüpft' event shows 'mit: <Aktenzeichen>' of the linked "
-    "case even to a user who may not see it (krm/cases/templatetags/krm_cases.py event_lines)",
-    strict=True,
-)
 def test_case_page_never_shows_aktenzeichen_of_linked_case_the_user_cannot_see(
     client: Client, org, linked: tuple[Case, Case]
 ) -> None:

@@ -271,3 +271,18 @@ def test_unknown_aktenzeichen_for_link_is_a_german_error(client, org):
         f"/faelle/{case.pk}/verknuepfen/", {"aktenzeichen": "II-6001-2026-09999"}, follow=True
     )
     assert "Kein Fall mit diesem Aktenzeichen gefunden." in response.content.decode()
+
+
+def test_timeline_shows_labels_not_slugs(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(org["krmb"], kind="dienstaufsichtsbeschwerde", channel="persoenlich")
+    services.correct_kind(actor=org["krmb"], case=case, expected_version=1, kind="beschwerde")
+    page = client.get(f"/faelle/{case.pk}/").content.decode()
+    assert "Art: Dienstaufsichtsbeschwerde → Beschwerde" in page
+    assert "Eingangsweg: persönlich" in page
+
+
+def test_worklist_filter_shows_open_as_default_status(client, org):
+    client.force_login(org["krmb"])
+    page = client.get("/faelle/").content.decode()
+    assert '<option value="offen" selected>offen</option>' in page
