@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib import admin
-from django.db import IntegrityError
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
