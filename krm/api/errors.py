@@ -11,6 +11,8 @@ from krm.cases.services import ConflictError
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ParseError("Der Inhalt ist kein gültiges JSON.")
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from krm.cases.deadlines import DeadlineState
-from krm.cases.kinds import Channel, Kind
+from krm.cases.kinds import Channel, Kind, Outcome
 from krm.cases.models import INVALID_EMAIL, MAX_TOPICS, Case
 from krm.cases.selectors import STATUS_OPEN
 from krm.cases.workflow import Status
@@ -17,9 +18,9 @@ from krm.cases.workflow import Status
 UNKNOWN_FIELD = "Unbekanntes Feld."
 
 
+# Refuses fields it does not know, instead of ignoring them (no docstring: it would become
+# the English description of every request body in the schema).
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, instead of ignoring them."""
-
     def to_internal_value(self, data: Any) -> Any:
         errors = {}
         if isinstance(data, dict):
@@ -96,6 +97,7 @@ class CaseSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
     status = serializers.ChoiceField(choices=Status.choices)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     org_unit = serializers.SerializerMethodField()
     topics = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
@@ -179,3 +181,15 @@ class CaseListQuerySerializer(StrictSerializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """The schema says what the API does: unknown fields are refused."""
+
+    target_class = "krm.api.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        return schema

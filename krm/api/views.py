@@ -38,6 +38,13 @@ class CasePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        result = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):  # OpenAPI 3.1 knows no "nullable"
+            result["properties"][link].pop("nullable", None)
+            result["properties"][link]["type"] = ["string", "null"]
+        return result
+
 
 def _unit(jobcenter_id: int | None, code: str | None, field: str) -> OrgUnit | None:
     if not code:
@@ -101,7 +108,11 @@ class CaseListCreateView(generics.GenericAPIView):
     @extend_schema(
         summary="Fall registrieren",
         request=CaseCreateSerializer,
-        responses={201: CaseSerializer, **ERRORS},
+        responses={
+            201: CaseSerializer,
+            **ERRORS,
+            415: OpenApiResponse(ErrorSerializer, description="Nur JSON (application/json)"),
+        },
     )
     def post(self, request: Request) -> Response:
         if not permissions.can_register(request.user):
@@ -110,6 +121,15 @@ class CaseListCreateView(generics.GenericAPIView):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         jobcenter_id = request.user.jobcenter_id
+        errors: dict = {}
+        references = {}
+        for field, lookup in (("org_unit", _unit), ("topics", _topics)):
+            try:
+                references[field] = lookup(jobcenter_id, data[field], field)
+            except serializers.ValidationError as exc:
+                errors.update(exc.detail)
+        if errors:
+            raise serializers.ValidationError(errors)
         case = services.register_case(
             actor=request.user,
             kind=data["kind"],
@@ -117,8 +137,8 @@ class CaseListCreateView(generics.GenericAPIView):
             subject=data["subject"],
             text=data["text"],
             received_at=data["received_at"],
-            org_unit=_unit(jobcenter_id, data["org_unit"], "org_unit"),
-            topics=_topics(jobcenter_id, data["topics"], "topics"),
+            org_unit=references["org_unit"],
+            topics=references["topics"],
             customer=data["customer"],
         )
         case = selectors.with_list_data(permissions.visible_cases(request.user)).get(pk=case.pk)

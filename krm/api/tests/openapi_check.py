@@ -8,7 +8,6 @@ method and status code, e.g. `contract.check(response, "/api/v1/cases/{id}")`.
 
 from __future__ import annotations
 
-import copy
 import functools
 from typing import Any
 from urllib.parse import quote
@@ -124,30 +123,3 @@ def served_document() -> dict[str, Any]:
 
 def served_contract() -> OpenApiContract:
     return OpenApiContract(served_document())
-
-
-def with_known_defects_patched(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `document` with the served schema's known defects corrected, so that every
-    test can still check all the rest of each response. Each patch is a no-op once the
-    defect is fixed; the strict xfails in test_api_contract.py then fail and say so.
-
-    1. Case.outcome is "" while a case is open, but the schema allows only the Outcome
-       enum (DRF drops allow_blank on read-only model fields, so no BlankEnum appears).
-    2. PaginatedCaseList.next/previous are null on the first/last page, but the schema
-       marks them with OpenAPI 3.0's `nullable`, which JSON Schema 2020-12 (OAS 3.1)
-       ignores: `{"type": "string", "nullable": true}` refuses null.
-    """
-    document = copy.deepcopy(document)
-    schemas = document["components"]["schemas"]
-    outcome = schemas["Case"]["properties"]["outcome"]
-    if "allOf" in outcome:
-        outcome["oneOf"] = [*outcome.pop("allOf"), {"enum": [""]}]
-    for link in ("next", "previous"):
-        prop = schemas["PaginatedCaseList"]["properties"][link]
-        if prop.pop("nullable", False) and prop.get("type") == "string":
-            prop["type"] = ["string", "null"]
-    return document
-
-
-def patched_contract() -> OpenApiContract:
-    return OpenApiContract(with_known_defects_patched(served_document()))

@@ -40,7 +40,6 @@ from krm.testing.factories import (
 
 from .openapi_check import (
     OpenApiContract,
-    patched_contract,
     served_contract,
     served_document,
 )
@@ -125,7 +124,7 @@ class Api:
 
 @pytest.fixture
 def api_as(client: Client, org: Any) -> Any:
-    contract = patched_contract()
+    contract = served_contract()
 
     def make(role: str | None) -> Api:
         return Api(client, contract, ApiToken.issue(org[role])[1] if role else None)
@@ -203,11 +202,6 @@ def test_schema_documents_every_status_the_endpoint_answers(
     assert statuses <= documented
 
 
-@pytest.mark.xfail(
-    reason="BUG: POST /api/v1/cases answers 415 to a non-JSON content type; the schema "
-    "does not document 415",
-    strict=True,
-)
 def test_schema_documents_415_for_a_non_json_request() -> None:
     assert "415" in served_contract().operation(CASES, "post")["responses"]
 
@@ -254,11 +248,6 @@ def test_schema_requires_kind_channel_and_subject_and_nothing_else() -> None:
     assert set(customer["properties"]) == set(CUSTOMER)
 
 
-@pytest.mark.xfail(
-    reason="BUG: the API refuses unknown fields (400), but CaseCreateRequest and "
-    "CustomerRequest do not say additionalProperties: false",
-    strict=True,
-)
 def test_request_schema_refuses_unknown_fields_as_the_api_does() -> None:
     contract = served_contract()
     for name in ("CaseCreateRequest", "CustomerRequest"):
@@ -278,17 +267,6 @@ def test_valid_requests_match_the_request_schema() -> None:
         validator.validate(body)
 
 
-# Known defects of the served schema: `patched_contract()` corrects them for all other
-# tests; these strict xfails check the schema as served and fail once it is fixed.
-
-
-@pytest.mark.xfail(
-    reason='BUG: an open case has outcome "", but the schema allows only the Outcome enum '
-    "(fix: declare `outcome = serializers.ChoiceField(choices=Outcome.choices, "
-    "allow_blank=True, read_only=True)` on CaseSerializer)",
-    strict=True,
-    raises=AssertionError,
-)
 def test_served_schema_accepts_an_open_case(org: Any, client: Client) -> None:
     case = make_case(org["krmb"])
     key = ApiToken.issue(org["krmb"])[1]
@@ -297,13 +275,6 @@ def test_served_schema_accepts_an_open_case(org: Any, client: Client) -> None:
     served_contract().check(response, CASE)
 
 
-@pytest.mark.xfail(
-    reason="BUG: next/previous are null on the first/last page, but the schema uses OAS "
-    "3.0's `nullable`, ignored by OAS 3.1 (fix: CasePagination.get_paginated_response_schema "
-    'with type ["string", "null"])',
-    strict=True,
-    raises=AssertionError,
-)
 def test_served_schema_accepts_a_single_page_list(org: Any, client: Client) -> None:
     key = ApiToken.issue(org["krmb"])[1]
     response = client.get(CASES, HTTP_AUTHORIZATION=f"Token {key}")
@@ -334,7 +305,7 @@ def test_missing_or_wrong_key_is_401_with_www_authenticate(
     )
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
-    body = patched_contract().check(response, template)
+    body = served_contract().check(response, template)
     assert_german(body)
     assert counts() == before
 
@@ -345,14 +316,14 @@ def test_key_of_a_deactivated_user_is_401(client: Client, org: Any) -> None:
     org["krmb"].save()
     response = client.get(CASES, HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 401
-    patched_contract().check(response, CASES)
+    served_contract().check(response, CASES)
 
 
 def test_api_ignores_a_browser_session(client: Client, org: Any) -> None:
     client.force_login(org["krmb"])
     response = client.get(CASES)
     assert response.status_code == 401
-    patched_contract().check(response, CASES)
+    served_contract().check(response, CASES)
 
 
 # --- POST /api/v1/cases ----------------------------------------------------------------
@@ -660,11 +631,6 @@ def test_non_json_body_is_400(api: Api, body: str) -> None:
     assert counts() == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: DRF's JSONParser answers 'JSON parse error - Expecting value: …' in English",
-    strict=True,
-    raises=AssertionError,
-)
 def test_non_json_body_is_refused_in_german(api: Api) -> None:
     response = api.create("{kind: beschwerde")
     assert_german(response.json())
@@ -675,7 +641,6 @@ def test_non_json_content_type_is_415(api: Api) -> None:
     response = api.client.post(CASES, payload(), **api.headers)  # multipart form
     assert response.status_code == 415
     body = response.json()
-    # The schema documents no 415 (see the xfail above); the body has the Error shape.
     assert not api.contract.component_errors(body, "Error")
     assert_german(body)
     assert counts() == before
