@@ -18,7 +18,7 @@ STRONG_SECRET = "x" * 20 + "Zq8#kL2$vB9!mN4@pR7%tY1&wE5*uI3^oA6(sD0)fG" + "y" * 
 
 
 def run_krm(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KRM_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KRM_", "DJANGO_"))}
     return subprocess.run(
         [str(KRM), *args],
         env={**clean, **env},
