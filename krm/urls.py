@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -7,6 +8,7 @@ admin.site.site_title = "krm"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:worklist", permanent=False)),
+    path("favicon.ico", RedirectView.as_view(url=static("krm/favicon.svg"), permanent=True)),
     path("", include("krm.accounts.urls")),
     path("faelle/", include("krm.cases.urls")),
     path("erfassung/", include("krm.intake.urls")),

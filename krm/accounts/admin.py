@@ -7,7 +7,6 @@ from .models import Absence, OrgUnit, RoleAssignment, User
 class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     extra = 1
-    autocomplete_fields = ["org_unit"]
 
 
 @admin.register(User)
@@ -35,4 +34,3 @@ class AbsenceAdmin(admin.ModelAdmin):
     list_display = ["user", "start", "end", "deputy", "note"]
     list_select_related = ["user", "deputy"]
     date_hierarchy = "start"
-    autocomplete_fields = ["user", "deputy"]

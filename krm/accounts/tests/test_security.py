@@ -163,3 +163,12 @@ def test_pages_require_login(client, db):
     response = client.get("/faelle/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/anmelden/")
+
+
+def test_only_the_admin_may_use_inline_styles_and_never_inline_scripts(client, org):
+    client.force_login(org["admin"])
+    admin_csp = client.get("/admin/").headers["Content-Security-Policy"]
+    app_csp = client.get("/faelle/").headers["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in admin_csp
+    assert "unsafe-inline" not in app_csp
+    assert "script-src 'self';" in admin_csp + ";" and "unsafe-eval" not in admin_csp
