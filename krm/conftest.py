@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
 from krm.accounts.models import OrgUnit, User
 from krm.accounts.roles import Role
@@ -55,3 +58,19 @@ def org(db: None) -> Org:
             is_staff=role == Role.ADMIN,
         )
     return Org(jobcenter, b71, t711, t712, b72, t721, users)
+
+
+@pytest.fixture
+def krmb(db: None) -> User:
+    """A KRM-B alone in a Jobcenter of their own."""
+    return UserFactory(username="krmb", jobcenter=JobcenterFactory(), roles=[Role.KRMB])
+
+
+@pytest.fixture
+def pin_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
+    """Fix "now" for the services (the future check) and everything else."""
+
+    def pin(moment: dt.datetime) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return pin

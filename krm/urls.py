@@ -1,14 +1,21 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    # Resolved per request: the manifest of hashed static names exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("krm/favicon.svg"))
+
 
 admin.site.site_header = "krm Administration"
 admin.site.site_title = "krm"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:worklist", permanent=False)),
-    path("favicon.ico", RedirectView.as_view(url=static("krm/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("", include("krm.accounts.urls")),
     path("faelle/", include("krm.cases.urls")),
     path("erfassung/", include("krm.intake.urls")),

@@ -374,19 +374,9 @@ def _save(case: Case) -> None:
     case.save()
 
 
-UPDATABLE = frozenset(
-    {
-        "channel",
-        "received_at",
-        "subject",
-        "text",
-        "org_unit",
-        "staff_concerned",
-        "topics",
-        "escalation_level",
-        "customer",
-    }
-)
+# What update_case changes: these fields as they are, plus received_at, topics, customer.
+PLAIN_FIELDS = ("channel", "subject", "text", "org_unit", "staff_concerned", "escalation_level")
+UPDATABLE = frozenset({*PLAIN_FIELDS, "received_at", "topics", "customer"})
 
 
 def update_case(
@@ -422,14 +412,7 @@ def update_case(
         if errors:
             raise InvalidInput(errors)
 
-        for name in (
-            "channel",
-            "subject",
-            "text",
-            "org_unit",
-            "staff_concerned",
-            "escalation_level",
-        ):
+        for name in PLAIN_FIELDS:
             if name in changes:
                 value = changes[name]
                 setattr(case, name, value.strip() if isinstance(value, str) else value)

@@ -106,17 +106,7 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
         form = CaseForm(request.POST, jobcenter=case.jobcenter, editing=True)
         if form.is_valid():
             data = form.cleaned_data
-            changes: dict[str, Any] = {
-                name: data[name]
-                for name in (
-                    "channel",
-                    "subject",
-                    "text",
-                    "org_unit",
-                    "staff_concerned",
-                    "escalation_level",
-                )
-            }
+            changes: dict[str, Any] = {name: data[name] for name in services.PLAIN_FIELDS}
             changes["topics"] = list(data["topics"])
             changes["customer"] = form.customer_data()
             if data.get("received_at"):

@@ -87,6 +87,15 @@ class BaseCaseForm(CustomerFieldsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.jobcenter = jobcenter
 
+    def registration(self) -> dict[str, Any]:
+        """The cleaned data as arguments of services.register_case."""
+        data = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if not name.startswith("customer_") and name != "version"
+        }
+        return {**data, "customer": self.customer_data()}
+
 
 class QuickCaptureForm(BaseCaseForm):
     """R-W1.1: a reaction taken at the counter or on the phone, by any staff member."""

@@ -11,12 +11,20 @@ from django.shortcuts import redirect, render
 
 from krm.cases import permissions, services
 
-from .forms import CaseForm, QuickCaptureForm, apply_service_errors
+from .forms import BaseCaseForm, CaseForm, QuickCaptureForm, apply_service_errors
 
 
-def _registered(request: HttpRequest, case: services.Case) -> HttpResponse:
-    messages.success(request, f"Die Kundenreaktion ist unter {case.aktenzeichen} erfasst.")
-    return redirect("cases:detail", case_id=case.pk)
+def _intake(request: HttpRequest, form: BaseCaseForm, template: str, **extra: bool) -> HttpResponse:
+    """Validate the form, register through the service, show its errors on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.register_case(actor=request.user, **form.registration(), **extra)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Die Kundenreaktion ist unter {case.aktenzeichen} erfasst.")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, template, {"form": form})
 
 
 @login_required
@@ -24,25 +32,7 @@ def quick_capture(request: HttpRequest) -> HttpResponse:
     if not permissions.can_capture(request.user):
         raise PermissionDenied("Sie dürfen keine Kundenreaktionen erfassen.")
     form = QuickCaptureForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = services.register_case(
-                actor=request.user,
-                quick_capture=True,
-                kind=data["kind"],
-                channel=data["channel"],
-                subject=data["subject"],
-                text=data["text"],
-                org_unit=data["org_unit"],
-                topics=data["topics"],
-                customer=form.customer_data(),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            return _registered(request, case)
-    return render(request, "intake/quick_capture.html", {"form": form})
+    return _intake(request, form, "intake/quick_capture.html", quick_capture=True)
 
 
 @login_required
@@ -50,25 +40,4 @@ def register(request: HttpRequest) -> HttpResponse:
     if not permissions.can_register(request.user):
         raise PermissionDenied("Nur die KRM-Beauftragten registrieren Kundenreaktionen.")
     form = CaseForm(request.POST or None, jobcenter=request.user.jobcenter)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = services.register_case(
-                actor=request.user,
-                kind=data["kind"],
-                channel=data["channel"],
-                subject=data["subject"],
-                text=data["text"],
-                received_at=data["received_at"],
-                org_unit=data["org_unit"],
-                staff_concerned=data["staff_concerned"],
-                topics=data["topics"],
-                escalation_level=data["escalation_level"],
-                customer=form.customer_data(),
-                forwarding_recipient=data["forwarding_recipient"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            return _registered(request, case)
-    return render(request, "intake/register.html", {"form": form})
+    return _intake(request, form, "intake/register.html")

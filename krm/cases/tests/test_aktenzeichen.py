@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 
 from krm.accounts.models import User
 from krm.accounts.roles import Role
@@ -30,19 +29,6 @@ def berlin(*args: int) -> dt.datetime:
 
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def pin_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
-    def pin(moment: dt.datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return pin
-
-
-@pytest.fixture
-def krmb(db: None) -> User:
-    return UserFactory(username="krmb", jobcenter=JobcenterFactory(), roles=[Role.KRMB])
 
 
 def records_of(case: Case) -> list[str]:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from krm.accounts.models import User
 from krm.accounts.roles import Role
@@ -33,21 +32,6 @@ LATER = dt.datetime(2029, 1, 1, 12, 0, tzinfo=dt.UTC)
 
 def berlin(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=BERLIN)
-
-
-@pytest.fixture
-def pin_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
-    """Fix "now" for the services (the future check) and everything else."""
-
-    def pin(moment: dt.datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return pin
-
-
-@pytest.fixture
-def krmb(db: None) -> User:
-    return UserFactory(username="krmb", jobcenter=JobcenterFactory(), roles=[Role.KRMB])
 
 
 def krmb_of(jobcenter: Jobcenter, username: str) -> User:
