@@ -99,6 +99,7 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
     return [
         measure("worklist (open, KRM-B)", lambda: get("/faelle/"), repeat),
         measure("worklist page 40", lambda: get("/faelle/?page=40"), repeat),
+        measure("all cases, page 400", lambda: get("/faelle/?status=&page=400"), repeat),
         measure(
             "worklist all + filters",
             lambda: get(

@@ -35,7 +35,9 @@ PAGE_SIZE = 25
 @login_required
 def worklist(request: HttpRequest, mine: bool = False) -> HttpResponse:
     access = access_for(request.user)
-    form = WorklistFilterForm(request.GET or None, jobcenter_id=access.jobcenter_id)
+    # Only filter parameters bind the form: "?page=2" alone keeps the default (open cases).
+    filtering = set(request.GET) - {"page"}
+    form = WorklistFilterForm(request.GET if filtering else None, jobcenter_id=access.jobcenter_id)
     clock = Clock.for_jobcenter(access.jobcenter_id or 0)
     qs = selectors.case_list(user=request.user, filters=form.to_filter(mine=mine), clock=clock)
     page = Paginator(selectors.with_list_data(qs), PAGE_SIZE).get_page(request.GET.get("page"))

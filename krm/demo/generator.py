@@ -190,7 +190,23 @@ def generate_cases(
         with transaction.atomic():
             _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due)
         created += size
+    _analyze()
     return created
+
+
+def _analyze() -> None:
+    """Fresh planner statistics after a bulk load (autovacuum would come too late)."""
+    tables = [
+        Case._meta.db_table,
+        Customer._meta.db_table,
+        Event._meta.db_table,
+        AktenzeichenRecord._meta.db_table,
+        Case.topics.through._meta.db_table,
+        search.TABLE,
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> None:

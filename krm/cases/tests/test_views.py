@@ -286,3 +286,15 @@ def test_worklist_filter_shows_open_as_default_status(client, org):
     client.force_login(org["krmb"])
     page = client.get("/faelle/").content.decode()
     assert '<option value="offen" selected>offen</option>' in page
+
+
+def test_next_page_keeps_the_default_open_filter(client, org):
+    client.force_login(org["krmb"])
+    _cases(org, 26)
+    closed = make_case(org["krmb"], subject="Erledigt und abgeschlossen")
+    services.close_case(actor=org["krmb"], case=closed, expected_version=1, outcome="keine")
+    first = client.get("/faelle/").content.decode()
+    assert 'href="?page=2"' in first
+    second = client.get("/faelle/?page=2").content.decode()
+    assert "26 Fälle, Seite 2 von 2" in second
+    assert "Erledigt und abgeschlossen" not in second
