@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from krm.accounts.access import access_for
 from krm.accounts.models import OrgUnit, User
+from krm.accounts.roles import Role
 from krm.cases.kinds import DEFAULT_FORWARDING_RECIPIENT, OUT_OF_SCOPE, Channel, Kind
 from krm.cases.models import MAX_TOPICS, Customer, Topic
 from krm.jobcenters.models import Jobcenter
@@ -130,6 +132,8 @@ class QuickCaptureForm(BaseCaseForm):
         )
         self.add_customer_fields()
         self.order_fields(self.field_order)
+        if Role.VORZIMMER in access_for(user).roles:
+            self.fields["channel"].initial = Channel.VORZIMMER
 
 
 class CaseForm(BaseCaseForm):

@@ -298,3 +298,9 @@ def test_next_page_keeps_the_default_open_filter(client, org):
     second = client.get("/faelle/?page=2").content.decode()
     assert "26 Fälle, Seite 2 von 2" in second
     assert "Erledigt und abgeschlossen" not in second
+
+
+def test_quick_capture_in_the_vorzimmer_presets_its_channel(client, org):
+    client.force_login(org["vorzimmer"])
+    form = client.get("/erfassung/schnell/").content.decode()
+    assert '<option value="vorzimmer" selected>' in form
