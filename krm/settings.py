@@ -126,7 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "krm.accounts.context_processors.krm_user",
+                "krm.cases.context_processors.navigation",
             ],
         },
     },
@@ -242,7 +242,10 @@ AXES_COOLOFF_TIME = env_int("KRM_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "krm.accounts.views.lockout_response"
-AXES_IPWARE_PROXY_COUNT = env_int("KRM_PROXY_COUNT", 0) or None
+# Reverse proxies in front of krm (they set X-Forwarded-For); 0: none, use REMOTE_ADDR.
+KRM_PROXY_COUNT = env_int("KRM_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "krm.accounts.client_ip.client_ip"
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the security log names username and address
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 

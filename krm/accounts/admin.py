@@ -20,6 +20,9 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["jobcenter", "home_unit"]
     inlines = [RoleAssignmentInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate instead: cases refer to it, and deleting would show them
+
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin):
@@ -27,6 +30,9 @@ class OrgUnitAdmin(admin.ModelAdmin):
     list_filter = ["jobcenter", "level", "lgf_responsible", "is_active"]
     search_fields = ["code", "name"]
     list_select_related = ["parent", "jobcenter"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate instead: cases refer to it, and deleting would show them
 
 
 @admin.register(Absence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -54,6 +55,7 @@ class OrgUnit(models.Model):
         return self.parent if self.level == self.Level.TEAM and self.parent else self
 
     def clean(self) -> None:
+        self._refuse_moving_cases()
         if self.level == self.Level.BEREICH:
             if self.parent_id:
                 raise ValidationError({"parent": "Ein Bereich gehört zu keinem anderen Bereich."})
@@ -76,6 +78,21 @@ class OrgUnit(models.Model):
                         f"(z. B. {parent.code}1)."
                     }
                 )
+
+    def _refuse_moving_cases(self) -> None:
+        # Cases carry their unit's Bereich (for the BL's worklist and filters); moving a unit
+        # with cases would leave them behind. Set up a new unit instead.
+        if self.pk is None:
+            return
+        before = OrgUnit.objects.filter(pk=self.pk).values("parent_id", "level").first()
+        if before is None or (before["parent_id"], before["level"]) == (self.parent_id, self.level):
+            return
+        case_model = apps.get_model("cases", "Case")
+        if case_model.objects.filter(models.Q(org_unit=self) | models.Q(bereich=self)).exists():
+            raise ValidationError(
+                "Diese Einheit hat Fälle und kann nicht in einen anderen Bereich verschoben "
+                "oder umgestuft werden. Legen Sie bitte eine neue Einheit an."
+            )
 
 
 class User(AbstractUser):

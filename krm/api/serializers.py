@@ -3,8 +3,10 @@ the services' (their German errors come back per field)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,6 +16,7 @@ from krm.cases.kinds import Channel, Kind, Outcome
 from krm.cases.models import INVALID_EMAIL, MAX_TOPICS, Case
 from krm.cases.selectors import STATUS_OPEN
 from krm.cases.workflow import Status
+from krm.lib.workdays import BERLIN
 
 UNKNOWN_FIELD = "Unbekanntes Feld."
 
@@ -48,12 +51,27 @@ class CustomerSerializer(StrictSerializer):
     customer_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
 
 
+class BerlinDateTimeField(serializers.DateTimeField):
+    """ISO 8601; a time without an offset is Berlin time and must exist there."""
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        if value.year < 1900:  # far outside any plausible receipt; time zones overflow here
+            raise serializers.ValidationError("Das Datum liegt außerhalb des gültigen Bereichs.")
+        if timezone.is_naive(value):
+            berlin = value.replace(tzinfo=BERLIN)
+            if berlin.astimezone(dt.UTC).astimezone(BERLIN).replace(tzinfo=None) != value:
+                raise serializers.ValidationError(
+                    "Diese Uhrzeit gibt es in Berlin wegen der Zeitumstellung nicht."
+                )
+        return super().enforce_timezone(value)
+
+
 class CaseCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
     subject = serializers.CharField(max_length=300)
     text = serializers.CharField(required=False, allow_blank=True, default="")
-    received_at = serializers.DateTimeField(
+    received_at = BerlinDateTimeField(
         required=False,
         allow_null=True,
         default=None,

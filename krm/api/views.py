@@ -46,17 +46,24 @@ class CasePagination(PageNumberPagination):
         return result
 
 
-def _unit(jobcenter_id: int | None, code: str | None, field: str) -> OrgUnit | None:
+def _unit(
+    jobcenter_id: int | None, code: str | None, field: str, *, active: bool = False
+) -> OrgUnit | None:
+    """The unit with this code; `active`: only one that still takes new cases."""
     if not code:
         return None
-    unit = OrgUnit.objects.filter(jobcenter_id=jobcenter_id, code=code).first()
+    units = OrgUnit.objects.filter(jobcenter_id=jobcenter_id, code=code)
+    unit = (units.filter(is_active=True) if active else units).first()
     if unit is None:
         raise serializers.ValidationError({field: [f"Unbekannte Organisationseinheit „{code}“."]})
     return unit
 
 
-def _topics(jobcenter_id: int | None, codes: list[str], field: str) -> list[Topic]:
-    found = {t.code: t for t in Topic.objects.filter(jobcenter_id=jobcenter_id, code__in=codes)}
+def _topics(
+    jobcenter_id: int | None, codes: list[str], field: str, *, active: bool = False
+) -> list[Topic]:
+    topics = Topic.objects.filter(jobcenter_id=jobcenter_id, code__in=codes)
+    found = {t.code: t for t in (topics.filter(is_active=True) if active else topics)}
     unknown = [code for code in codes if code not in found]
     if unknown:
         raise serializers.ValidationError(
@@ -118,14 +125,25 @@ class CaseListCreateView(generics.GenericAPIView):
         if not permissions.can_register(request.user):
             self.permission_denied(request, message="Sie dürfen keine Fälle registrieren.")
         incoming = CaseCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
-        jobcenter_id = request.user.jobcenter_id
-        errors: dict = {}
-        references = {}
-        for field, lookup in (("org_unit", _unit), ("topics", _topics)):
+        shape_ok = incoming.is_valid()
+        errors: dict = {} if shape_ok else dict(incoming.errors)
+        data = incoming.validated_data if shape_ok else {}
+        raw = request.data if isinstance(request.data, dict) else {}
+        # Report unknown codes together with the shape errors, not one round later.
+        references: dict = {}
+        for field, lookup, kind in (("org_unit", _unit, str), ("topics", _topics, list)):
+            value = data.get(field) if shape_ok else raw.get(field)
+            if field in errors or (value is not None and not isinstance(value, kind)):
+                continue
+            if kind is list and not all(isinstance(code, str) for code in value or ()):
+                continue
             try:
-                references[field] = lookup(jobcenter_id, data[field], field)
+                references[field] = lookup(
+                    request.user.jobcenter_id,
+                    value or ([] if kind is list else None),
+                    field,
+                    active=True,
+                )
             except serializers.ValidationError as exc:
                 errors.update(exc.detail)
         if errors:

@@ -21,6 +21,7 @@ class EventType(models.TextChoices):
     CASE_LINKED = "case.linked", "Verknüpft"
     CASE_UNLINKED = "case.unlinked", "Verknüpfung gelöst"
     CASE_ACKNOWLEDGED = "case.acknowledged", "Eingangsbestätigung versandt"
+    CASE_DEADLINES_RECOMPUTED = "case.deadlines_recomputed", "Fristen neu berechnet"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -27,7 +27,8 @@ class Kind(models.TextChoices):
 OUT_OF_SCOPE = frozenset(
     {Kind.FACHLICHE_ANFRAGE, Kind.WIDERSPRUCH, Kind.WIDERSPRUCHSBESCHEID, Kind.TRAEGERVERSAMMLUNG}
 )
-URGENT = frozenset({Kind.PETITION, Kind.EINGABE})  # R-W5.1: always "Sofortsache"
+URGENT = frozenset({Kind.PETITION, Kind.EINGABE})
+QUICK_CAPTURE_KINDS = (Kind.BESCHWERDE, Kind.LOB, Kind.ANREGUNG)  # R-W5.1: always "Sofortsache"
 
 # Where an out-of-scope reaction goes (R-O1 … O4); the form pre-fills it.
 DEFAULT_FORWARDING_RECIPIENT = {

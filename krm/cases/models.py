@@ -121,7 +121,7 @@ class Case(models.Model):
     staff_concerned = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="betroffene/r Mitarbeiter/in",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -164,18 +164,21 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            # Worklists: open cases, urgent first, then by the next deadline. (ASC is NULLS
-            # LAST on PostgreSQL; SQLite cannot declare it in an index.)
+            # Worklists: open cases, urgent first, then by the next deadline; small, as it
+            # holds open cases only. (ASC is NULLS LAST on PostgreSQL; SQLite cannot declare
+            # it in an index.)
             models.Index(
                 "jobcenter",
-                "is_open",
                 F("urgent").desc(),
                 F("next_due").asc(),
                 F("id").desc(),
                 name="case_worklist_idx",
+                condition=Q(is_open=True),
             ),
+            # All cases: open ones first, in the same order.
             models.Index(
                 "jobcenter",
+                F("is_open").desc(),
                 F("urgent").desc(),
                 F("next_due").asc(),
                 F("id").desc(),

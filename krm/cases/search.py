@@ -71,7 +71,7 @@ def reindex(case_ids: Iterable[int]) -> None:
                     "SELECT c.id,"
                     " setweight(to_tsvector('german', c.subject), 'A')"
                     " || setweight(to_tsvector('german', coalesce(cu.name, '')), 'A')"
-                    " || setweight(to_tsvector('german', c.text), 'B') "
+                    " || setweight(to_tsvector('german', left(c.text, 100000)), 'B') "
                     "FROM cases_case c LEFT JOIN cases_customer cu ON cu.case_id = c.id "
                     f"WHERE c.id IN ({marks}) "
                     "ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document",

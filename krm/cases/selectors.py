@@ -20,7 +20,8 @@ from .models import AktenzeichenRecord, Case, CaseLink, Topic
 # "Open" as a status filter: every status in which deadlines run.
 STATUS_OPEN = "offen"
 
-ORDERING = ("-urgent", F("next_due").asc(nulls_last=True), "-id")
+# Open before closed, urgent first, then by the next deadline (none: last), newest first.
+ORDERING = ("-is_open", "-urgent", F("next_due").asc(nulls_last=True), "-id")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def search_filter(query: str) -> Q:
             pk__in=AktenzeichenRecord.objects.filter(aktenzeichen=str(parsed)).values("case_id")
         )
     ids = search.matching_ids(query)
-    return Q(pk__in=ids) if ids is not None else Q()
+    return Q(pk__in=ids) if ids is not None else Q(pk__in=[])  # no words: nothing matches
 
 
 def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) -> QuerySet[Case]:
@@ -80,7 +81,8 @@ def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) ->
         qs = qs.filter(received_on__lte=f.received_to)
     if f.q.strip():
         qs = qs.filter(search_filter(f.q))
-    return qs.order_by(*ORDERING)
+    # A status filter fixes is_open; ordering by it then would only hide the index.
+    return qs.order_by(*(ORDERING[1:] if f.status else ORDERING))
 
 
 def with_list_data(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -105,6 +107,13 @@ def case_detail(*, user: User, case_id: int, change: bool = False) -> Case:
         )
         .get(pk=case.pk)
     )
+
+
+def find_case(*, user: User, aktenzeichen: str) -> Case | None:
+    """The case with this Aktenzeichen (current or former), if the user may see it."""
+    if az.parse(aktenzeichen) is None:
+        return None
+    return permissions.visible_cases(user).filter(search_filter(aktenzeichen)).first()
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,18 @@ from krm.audit.models import EventType
 from krm.audit.services import diff, record
 from krm.jobcenters.models import Jobcenter
 from krm.lib import aktenzeichen as az
-from krm.lib.workdays import as_berlin, berlin_date
+from krm.lib.workdays import WorkdayCalendar, as_berlin, berlin_date
 
 from . import deadlines, permissions, search, workflow
-from .kinds import DEFAULT_FORWARDING_RECIPIENT, URGENT, Channel, Kind, Outcome, is_in_scope
+from .kinds import (
+    DEFAULT_FORWARDING_RECIPIENT,
+    QUICK_CAPTURE_KINDS,
+    URGENT,
+    Channel,
+    Kind,
+    Outcome,
+    is_in_scope,
+)
 from .models import (
     MAX_TOPICS,
     AktenzeichenCounter,
@@ -36,6 +44,9 @@ from .models import (
 )
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+RETENTION_YEARS = 10
+MAX_SUBJECT = 300
+MAX_TEXT = 50_000
 
 
 class ConflictError(Exception):
@@ -128,13 +139,13 @@ def _record_aktenzeichen(case: Case) -> None:
     )
 
 
-def _apply_deadlines(case: Case) -> None:
+def _apply_deadlines(case: Case, calendar: WorkdayCalendar | None = None) -> None:
     jobcenter = case.jobcenter
     result = deadlines.compute(
         kind=case.kind,
         channel=case.channel,
         received_on=case.received_on,
-        calendar=jobcenter.workday_calendar(),
+        calendar=calendar or jobcenter.workday_calendar(),
         acknowledgement_workdays=jobcenter.acknowledgement_workdays,
         completion_workdays=jobcenter.completion_workdays,
     )
@@ -191,10 +202,30 @@ def _clean_received_at(value: dt.datetime | None, errors: dict) -> dt.datetime:
     now = timezone.now()
     if value is None:
         return now
+    # Nothing older than the retention period (R-A2) can be an open file; the year check
+    # comes first, before any time zone arithmetic could overflow on a year like 0001.
+    earliest = dt.date(timezone.localdate().year - RETENTION_YEARS, 1, 1)
+    if value.year < earliest.year:
+        errors["received_at"] = [f"Der Eingang darf nicht vor dem {earliest:%d.%m.%Y} liegen."]
+        return now
     value = as_berlin(value)
     if value > now + FUTURE_TOLERANCE:
         errors["received_at"] = ["Der Eingang darf nicht in der Zukunft liegen."]
     return value
+
+
+def _clean_texts(subject: str | None, text: str | None, errors: dict) -> tuple[str, str]:
+    subject, text = (subject or "").strip(), (text or "").strip()
+    if not subject:
+        errors["subject"] = ["Bitte einen Betreff angeben."]
+    elif len(subject) > MAX_SUBJECT:
+        errors["subject"] = [f"Der Betreff darf höchstens {MAX_SUBJECT} Zeichen lang sein."]
+    if len(text) > MAX_TEXT:
+        errors["text"] = [
+            f"Der Inhalt darf höchstens {MAX_TEXT:,} Zeichen lang sein; längere "
+            "Schreiben gehören als Dokument zum Fall.".replace(",", ".")
+        ]
+    return subject, text
 
 
 def _clean_refs(
@@ -238,6 +269,19 @@ def _clean_customer(data: Mapping[str, Any] | None, errors: dict) -> dict[str, s
     return cleaned
 
 
+def _check_quick_capture(
+    kind: str, received_at: Any, staff_concerned: Any, escalation_level: int, errors: dict
+) -> None:
+    """What a staff member takes at the counter (R-W1.1): a complaint, praise or a
+    suggestion, now; everything else is the KRM-B's registration."""
+    if kind not in QUICK_CAPTURE_KINDS:
+        errors["kind"] = ["In der Schnellerfassung nur Beschwerde, Lob oder Anregung."]
+    if received_at is not None or staff_concerned is not None or escalation_level != 1:
+        raise PermissionDenied(
+            "Eingang, betroffene Person und Eskalationsstufe legt die KRM-Beauftragte fest."
+        )
+
+
 def _check_choices(kind: str | None, channel: str | None, errors: dict) -> None:
     if kind is not None and kind not in Kind.values:
         errors["kind"] = ["Unbekannte Art."]
@@ -276,9 +320,9 @@ def register_case(
     jobcenter = actor.jobcenter
     errors: dict[str, Any] = {}
     _check_choices(kind, channel, errors)
-    subject = (subject or "").strip()
-    if not subject:
-        errors["subject"] = ["Bitte einen Betreff angeben."]
+    if quick_capture:
+        _check_quick_capture(kind, received_at, staff_concerned, escalation_level, errors)
+    subject, text = _clean_texts(subject, text, errors)
     received_at = _clean_received_at(received_at, errors)
     topic_list = _clean_refs(
         jobcenter=jobcenter,
@@ -304,7 +348,7 @@ def register_case(
             received_at=received_at,
             received_on=berlin_date(received_at),
             subject=subject,
-            text=(text or "").strip(),
+            text=text,
             org_unit=org_unit,
             bereich=org_unit.bereich if org_unit else None,
             staff_concerned=staff_concerned,
@@ -369,6 +413,14 @@ def _lock(case: Case, expected_version: int) -> Case:
     return locked
 
 
+class _NothingChanged(Exception):
+    """Rolls back an edit that changed nothing."""
+
+
+def _lock_free(case_id: int) -> Case:
+    return Case.objects.select_related("jobcenter").get(pk=case_id)
+
+
 def _save(case: Case) -> None:
     case.version += 1
     case.save()
@@ -388,60 +440,70 @@ def update_case(
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
-    with transaction.atomic():
-        case = _lock(case, expected_version)
-        before = snapshot(case)
-        errors: dict[str, Any] = {}
-        _check_choices(None, changes.get("channel"), errors)
-        if "subject" in changes and not (changes["subject"] or "").strip():
-            errors["subject"] = ["Bitte einen Betreff angeben."]
-        received_at = case.received_at
-        if "received_at" in changes:
-            received_at = _clean_received_at(changes["received_at"] or case.received_at, errors)
-        topic_list = _clean_refs(
-            jobcenter=case.jobcenter,
-            org_unit=changes.get("org_unit", case.org_unit),
-            staff_concerned=changes.get("staff_concerned", case.staff_concerned),
-            topics=changes.get("topics", case.topics.all()),
-            escalation_level=changes.get("escalation_level", case.escalation_level),
-            errors=errors,
-        )
-        customer_data = (
-            _clean_customer(changes["customer"], errors) if "customer" in changes else None
-        )
-        if errors:
-            raise InvalidInput(errors)
+    try:
+        with transaction.atomic():
+            case = _lock(case, expected_version)
+            before = snapshot(case)
+            errors: dict[str, Any] = {}
+            _check_choices(None, changes.get("channel"), errors)
+            _clean_texts(
+                changes.get("subject", case.subject), changes.get("text", case.text), errors
+            )
+            level = changes.get("escalation_level", case.escalation_level)
+            if isinstance(level, int) and level > case.escalation_level + 1:
+                # R-W1.2: TL, then BL, then GF; a case never jumps straight to the GF.
+                errors["escalation_level"] = ["Die Eskalationsstufe steigt nur um eine Stufe."]
+            received_at = case.received_at
+            if "received_at" in changes:
+                received_at = _clean_received_at(changes["received_at"] or case.received_at, errors)
+            topic_list = _clean_refs(
+                jobcenter=case.jobcenter,
+                org_unit=changes.get("org_unit", case.org_unit),
+                staff_concerned=changes.get("staff_concerned", case.staff_concerned),
+                topics=changes.get("topics", case.topics.all()),
+                escalation_level=changes.get("escalation_level", case.escalation_level),
+                errors=errors,
+            )
+            customer_data = (
+                _clean_customer(changes["customer"], errors) if "customer" in changes else None
+            )
+            if errors:
+                raise InvalidInput(errors)
 
-        for name in PLAIN_FIELDS:
-            if name in changes:
-                value = changes[name]
-                setattr(case, name, value.strip() if isinstance(value, str) else value)
-        case.bereich = case.org_unit.bereich if case.org_unit else None
-        old_year, old_aktenzeichen = case.received_on.year, case.aktenzeichen
-        case.received_at = received_at
-        case.received_on = berlin_date(received_at)
-        _apply_deadlines(case)
-        renumbered = case.received_on.year != old_year
-        if renumbered:
-            _assign_aktenzeichen(case)
-        _save(case)
-        if "topics" in changes:
-            case.topics.set(topic_list)
-        if "customer" in changes:
-            if customer_data:
-                Customer.objects.update_or_create(case=case, defaults=customer_data)
-            else:
-                Customer.objects.filter(case=case).delete()
-            case._state.fields_cache.pop("customer", None)  # re-read for the record
-        if renumbered:
-            _record_aktenzeichen(case)
-        changed = diff(before, snapshot(case))
-        if changed:
+            for name in PLAIN_FIELDS:
+                if name in changes:
+                    value = changes[name]
+                    setattr(case, name, value.strip() if isinstance(value, str) else value)
+            case.bereich = case.org_unit.bereich if case.org_unit else None
+            old_year, old_aktenzeichen = case.received_on.year, case.aktenzeichen
+            case.received_at = received_at
+            case.received_on = berlin_date(received_at)
+            _apply_deadlines(case)
+            renumbered = case.received_on.year != old_year
+            if renumbered:
+                _assign_aktenzeichen(case)
+            _save(case)
+            if "topics" in changes:
+                case.topics.set(topic_list)
+            if "customer" in changes:
+                if customer_data:
+                    Customer.objects.update_or_create(case=case, defaults=customer_data)
+                else:
+                    Customer.objects.filter(case=case).delete()
+                case._state.fields_cache.pop("customer", None)  # re-read for the record
+            if renumbered:
+                _record_aktenzeichen(case)
+            changed = diff(before, snapshot(case))
+            if not changed:
+                raise _NothingChanged
             data: dict[str, Any] = {"aenderungen": changed}
             if renumbered:
                 data["aktenzeichen"] = {"alt": old_aktenzeichen, "neu": case.aktenzeichen}
             record(case=case, type=EventType.CASE_UPDATED, actor=actor, data=data)
-        search.reindex([case.pk])
+            search.reindex([case.pk])
+    except _NothingChanged:
+        # Nothing to record: the version stays, so that no one else's edit is refused.
+        return _lock_free(case.pk)
     return case
 
 
@@ -603,3 +665,45 @@ def unlink_cases(*, actor: User, link: CaseLink) -> None:
                 data={"mit": b.aktenzeichen, "mit_id": b.pk},
             )
         link.delete()
+
+
+def recompute_deadlines(*, actor: User, jobcenter: Jobcenter, reason: str) -> int:
+    """After closure days or deadline lengths changed (R-Q6): the open cases' deadlines
+    anew, each change recorded. Returns how many cases changed."""
+    calendar = jobcenter.workday_calendar()
+    changed = 0
+    with transaction.atomic():
+        open_cases = Case.objects.select_for_update(of=("self",)).filter(
+            jobcenter=jobcenter, is_open=True
+        )
+        for case in open_cases.iterator(chunk_size=2000):
+            case.jobcenter = jobcenter
+            before = {
+                "eingangsbestaetigung": case.acknowledgement_due,
+                "abschluss": case.completion_due,
+            }
+            _apply_deadlines(case, calendar)
+            after = {
+                "eingangsbestaetigung": case.acknowledgement_due,
+                "abschluss": case.completion_due,
+            }
+            if after == before:
+                continue
+            case.version += 1
+            case.save(
+                update_fields=[
+                    "acknowledgement_due",
+                    "completion_due",
+                    "next_due",
+                    "version",
+                    "updated_at",
+                ]
+            )
+            record(
+                case=case,
+                type=EventType.CASE_DEADLINES_RECOMPUTED,
+                actor=actor,
+                data={"grund": reason, "fristen": diff(before, after)},
+            )
+            changed += 1
+    return changed

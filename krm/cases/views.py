@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from krm.accounts.access import access_for
@@ -27,7 +28,7 @@ from .forms import (
     ReopenForm,
     WorklistFilterForm,
 )
-from .models import AktenzeichenRecord, CaseLink
+from .models import CaseLink
 
 PAGE_SIZE = 25
 
@@ -83,10 +84,11 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "can_change": can_change,
             "visible_ids": visible_ids,
             "transitions": {t.name for t in workflow.available(case, access)},
-            "ack_form": AcknowledgementForm(initial={"version": case.version}),
-            "close_form": CloseForm(initial={"version": case.version}),
-            "reopen_form": ReopenForm(initial={"version": case.version}),
-            "link_form": LinkForm(),
+            # Distinct ids: the forms share field names (version) on one page.
+            "ack_form": AcknowledgementForm(initial={"version": case.version}, auto_id="ack_%s"),
+            "close_form": CloseForm(initial={"version": case.version}, auto_id="close_%s"),
+            "reopen_form": ReopenForm(initial={"version": case.version}, auto_id="reopen_%s"),
+            "link_form": LinkForm(auto_id="link_%s"),
             "former_aktenzeichen": [
                 r.aktenzeichen
                 for r in case.aktenzeichen_records.all()
@@ -105,14 +107,18 @@ def _conflict(request: HttpRequest, case_id: int, exc: services.ConflictError) -
 def edit(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.case_detail(user=request.user, case_id=case_id, change=True)
     if request.method == "POST":
-        form = CaseForm(request.POST, jobcenter=case.jobcenter, editing=True)
+        form = CaseForm(request.POST, jobcenter=case.jobcenter, case=case)
         if form.is_valid():
             data = form.cleaned_data
             changes: dict[str, Any] = {name: data[name] for name in services.PLAIN_FIELDS}
             changes["topics"] = list(data["topics"])
             changes["customer"] = form.customer_data()
-            if data.get("received_at"):
-                changes["received_at"] = data["received_at"]
+            received_at = data.get("received_at")
+            # The form shows minutes: an unchanged minute keeps the stored time of receipt.
+            if received_at and received_at.replace(second=0, microsecond=0) != (
+                timezone.localtime(case.received_at).replace(second=0, microsecond=0)
+            ):
+                changes["received_at"] = received_at
             try:
                 services.update_case(
                     actor=request.user,
@@ -121,7 +127,15 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
                     changes=changes,
                 )
             except services.ConflictError as exc:
-                return _conflict(request, case.pk, exc)
+                # Keep what the user typed; the next save is made knowingly on the current
+                # version.
+                form.add_error(
+                    None,
+                    f"{exc} Ihre Eingaben stehen unten; die aktuelle "
+                    "Fassung zeigt die Fallseite (neuer Tab).",
+                )
+                form.data = form.data.copy()
+                form.data["version"] = str(exc.case.version if exc.case else case.version)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -142,7 +156,7 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
         }
         if customer:
             initial.update({f"customer_{k}": v for k, v in customer.as_dict().items()})
-        form = CaseForm(initial=initial, jobcenter=case.jobcenter, editing=True)
+        form = CaseForm(initial=initial, jobcenter=case.jobcenter, case=case)
     return render(request, "cases/edit.html", {"case": case, "form": form})
 
 
@@ -257,14 +271,7 @@ def reopen(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def link(request: HttpRequest, case_id: int) -> HttpResponse:
     def action(case: Any, data: dict) -> None:
-        record = AktenzeichenRecord.objects.filter(
-            aktenzeichen=data["aktenzeichen"].strip(), case__jobcenter_id=case.jobcenter_id
-        ).first()
-        other = (
-            permissions.visible_cases(request.user).filter(pk=record.case_id).first()
-            if record
-            else None
-        )
+        other = selectors.find_case(user=request.user, aktenzeichen=data["aktenzeichen"])
         if other is None:
             raise ValidationError("Kein Fall mit diesem Aktenzeichen gefunden.")
         services.link_cases(actor=request.user, case=case, other=other, note=data["note"])

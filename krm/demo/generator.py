@@ -39,7 +39,7 @@ from krm.cases.models import (
     Topic,
 )
 from krm.cases.services import plan_number_for
-from krm.cases.workflow import Status
+from krm.cases.workflow import OPEN_STATUSES, Status, initial_status
 from krm.jobcenters.models import Jobcenter
 from krm.lib.aktenzeichen import Aktenzeichen
 from krm.lib.workdays import BERLIN
@@ -295,7 +295,7 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
                 r.plan.kind,
                 r.plan.channel,
                 r.status,
-                r.status == Status.EINGEGANGEN,
+                r.status in OPEN_STATUSES,
                 r.plan.kind in URGENT,
                 r.plan.received_at,
                 r.received_on,
@@ -368,7 +368,7 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
                 plan.received_at,
                 {
                     "aktenzeichen": r.aktenzeichen,
-                    "status": r.status,
+                    "status": initial_status(plan.kind),
                     "erfassung": "generiert",
                     "kind": plan.kind,
                     "channel": plan.channel,

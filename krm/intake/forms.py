@@ -6,12 +6,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from krm.accounts.access import access_for
 from krm.accounts.models import OrgUnit, User
 from krm.accounts.roles import Role
-from krm.cases.kinds import DEFAULT_FORWARDING_RECIPIENT, OUT_OF_SCOPE, Channel, Kind
-from krm.cases.models import MAX_TOPICS, Customer, Topic
+from krm.cases.kinds import DEFAULT_FORWARDING_RECIPIENT, QUICK_CAPTURE_KINDS, Channel, Kind
+from krm.cases.models import MAX_TOPICS, Case, Customer, Topic
 from krm.jobcenters.models import Jobcenter
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"]
@@ -40,12 +41,15 @@ class TopicsField(forms.ModelMultipleChoiceField):
         return topics
 
 
-def org_units(jobcenter: Jobcenter) -> Any:
-    return OrgUnit.objects.filter(jobcenter=jobcenter, is_active=True).order_by("code")
+def org_units(jobcenter: Jobcenter, keep: Any = None) -> Any:
+    """Active units, and `keep` (a case's current unit) even if it is no longer active."""
+    active = Q(is_active=True) | Q(pk=keep.pk if keep else None)
+    return OrgUnit.objects.filter(active, jobcenter=jobcenter).order_by("code")
 
 
-def topics_of(jobcenter: Jobcenter) -> Any:
-    return Topic.objects.filter(jobcenter=jobcenter, is_active=True).order_by("code")
+def topics_of(jobcenter: Jobcenter, keep: Any = ()) -> Any:
+    active = Q(is_active=True) | Q(pk__in=[t.pk for t in keep])
+    return Topic.objects.filter(active, jobcenter=jobcenter).order_by("code")
 
 
 class CustomerFieldsMixin:
@@ -56,6 +60,8 @@ class CustomerFieldsMixin:
             model_field = Customer._meta.get_field(name)
             field = model_field.formfield(required=False)
             field.error_messages.update(model_field.error_messages)
+            # The customer's data, not the staff member's: no browser autofill.
+            field.widget.attrs["autocomplete"] = "off"
             self.fields[f"customer_{name}"] = field
 
     customer_field_names: tuple[str, ...] = Customer.FIELDS
@@ -102,7 +108,7 @@ class BaseCaseForm(CustomerFieldsMixin, forms.Form):
 class QuickCaptureForm(BaseCaseForm):
     """R-W1.1: a reaction taken at the counter or on the phone, by any staff member."""
 
-    KINDS = [(k.value, k.label) for k in (Kind.BESCHWERDE, Kind.LOB, Kind.ANREGUNG)]
+    KINDS = [(k.value, k.label) for k in QUICK_CAPTURE_KINDS]
     CHANNELS = [
         (c.value, c.label)
         for c in (
@@ -177,33 +183,32 @@ class CaseForm(BaseCaseForm):
     ]
 
     def __init__(
-        self, *args: Any, jobcenter: Jobcenter, editing: bool = False, **kwargs: Any
+        self, *args: Any, jobcenter: Jobcenter, case: Case | None = None, **kwargs: Any
     ) -> None:
+        """Without `case` the registration form; with it, the edit form of that case, which
+        keeps the case's values selectable even where they are no longer active."""
         super().__init__(*args, jobcenter=jobcenter, **kwargs)
         self.fields["org_unit"] = OrgUnitChoiceField(
             label="Betroffene Einheit (Bereich oder Team)",
-            queryset=org_units(jobcenter),
+            queryset=org_units(jobcenter, keep=case.org_unit if case else None),
             required=False,
         )
+        staff = Q(is_active=True) | Q(pk=case.staff_concerned_id if case else None)
         self.fields["staff_concerned"] = forms.ModelChoiceField(
             label="Betroffene/r Mitarbeiter/in",
             required=False,
-            queryset=User.objects.filter(jobcenter=jobcenter, is_active=True).order_by(
+            queryset=User.objects.filter(staff, jobcenter=jobcenter).order_by(
                 "last_name", "first_name", "username"
             ),
         )
         self.fields["topics"] = TopicsField(
-            label="Themen (höchstens 3)", queryset=topics_of(jobcenter), required=False
+            label="Themen (höchstens 3)",
+            queryset=topics_of(jobcenter, keep=case.topics.all() if case else ()),
+            required=False,
         )
         self.add_customer_fields()
-        if editing:
+        if case is not None:
             # The kind is corrected through its own step (new Aktenzeichen, R-K10).
             del self.fields["kind"]
             del self.fields["forwarding_recipient"]
         self.order_fields(self.field_order)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("kind") in OUT_OF_SCOPE and not data.get("forwarding_recipient"):
-            data["forwarding_recipient"] = DEFAULT_FORWARDING_RECIPIENT[Kind(data["kind"])]
-        return data

@@ -82,6 +82,8 @@ def make_case(actor: User, **overrides: Any) -> Case:
         "text": "Ich erreiche niemanden.",
         "received_at": dt.datetime(2026, 11, 2, 10, 0, tzinfo=BERLIN),
     }
+    if overrides.get("quick_capture"):
+        del data["received_at"]  # a quick capture is received now
     data.update(overrides)
     return services.register_case(actor=actor, **data)
 

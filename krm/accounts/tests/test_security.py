@@ -172,3 +172,47 @@ def test_only_the_admin_may_use_inline_styles_and_never_inline_scripts(client, o
     assert "style-src 'self' 'unsafe-inline'" in admin_csp
     assert "unsafe-inline" not in app_csp
     assert "script-src 'self';" in admin_csp + ";" and "unsafe-eval" not in admin_csp
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "1.2.3.4", "10.0.0.1"),  # no proxy: the header is the client's own claim
+        (1, "1.2.3.4", "1.2.3.4"),
+        (1, "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # a forged entry on the left is ignored
+        (2, "6.6.6.6, 1.2.3.4, 172.16.0.2", "1.2.3.4"),
+        (2, "1.2.3.4", "10.0.0.1"),  # fewer entries than proxies: trust nothing
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_client_address_behind_proxies(settings, rf, proxies, forwarded, expected):
+    from krm.accounts.client_ip import client_ip
+
+    settings.KRM_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+def test_behind_a_proxy_one_client_does_not_lock_out_the_others(client, org, settings):
+    settings.KRM_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/anmelden/",
+            {"username": f"x{_}", "password": "falsch"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+        )
+    blocked = client.post(
+        "/anmelden/",
+        {"username": "krmb", "password": "geheim-passwort-123"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    other = client.post(
+        "/anmelden/",
+        {"username": "krmb", "password": "geheim-passwort-123"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+    )
+    assert blocked.status_code == 429
+    assert other.status_code == 302

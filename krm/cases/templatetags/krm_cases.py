@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django import template
+from django.utils import timezone
 
 from krm.cases.deadlines import DeadlineState
 from krm.cases.kinds import Channel, Kind, Outcome
@@ -48,9 +51,18 @@ FIELD_LABELS = {
 _CHOICES = {"kind": Kind, "channel": Channel, "status": Status, "ergebnis": Outcome}
 
 
+_MOMENTS = {"received_at", "versandt", "abgeschlossen"}
+
+
 def _show(value: object, key: str = "") -> str:
     if key in _CHOICES and isinstance(value, str) and value in _CHOICES[key].values:
         return str(_CHOICES[key](value).label)
+    if key in _MOMENTS and isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{timezone.localtime(moment):%d.%m.%Y %H:%M} Uhr"
     if value in (None, "", [], {}):
         return "–"
     if isinstance(value, list):
@@ -70,6 +82,7 @@ def event_lines(event: object, visible_ids: frozenset[int] = frozenset()) -> lis
     data = dict(getattr(event, "data", {}) or {})
     if "mit_id" in data and data["mit_id"] not in visible_ids:
         data["mit"] = HIDDEN_CASE
+        data.pop("bemerkung", None)  # a note about a case one may not see says too much
     lines = []
     changes = data.get("aenderungen", {})
     for key, change in changes.items():
