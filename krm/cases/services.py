@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from krm.accounts.access import access_for
@@ -18,35 +17,23 @@ from krm.accounts.models import OrgUnit, User
 from krm.audit.models import EventType
 from krm.audit.services import diff, record
 from krm.jobcenters.models import Jobcenter
-from krm.lib import aktenzeichen as az
-from krm.lib.workdays import WorkdayCalendar, as_berlin, berlin_date
+from krm.lib.workdays import WorkdayCalendar, berlin_date
 
-from . import deadlines, permissions, search, workflow
+from . import deadlines, numbering, permissions, search, validation, workflow
 from .kinds import (
     DEFAULT_FORWARDING_RECIPIENT,
-    QUICK_CAPTURE_KINDS,
     URGENT,
-    Channel,
     Kind,
     Outcome,
     is_in_scope,
 )
 from .models import (
-    MAX_TOPICS,
-    AktenzeichenCounter,
-    AktenzeichenRecord,
     Case,
     CaseLink,
     Customer,
-    FilePlanEntry,
     Forwarding,
     Topic,
 )
-
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)
-RETENTION_YEARS = 10
-MAX_SUBJECT = 300
-MAX_TEXT = 50_000
 
 
 class ConflictError(Exception):
@@ -60,83 +47,7 @@ class ConflictError(Exception):
         self.case = case
 
 
-class InvalidInput(ValidationError):
-    """Errors per field, German, nested for the customer: {"customer": {"email": […]}}."""
-
-    def __init__(self, errors: dict[str, Any]) -> None:
-        self.nested = errors
-        flat = {
-            field: [f"{sub}: {m}" for sub, ms in messages.items() for m in ms]
-            if isinstance(messages, dict)
-            else messages
-            for field, messages in errors.items()
-        }
-        super().__init__(flat)
-
-
 # --- building blocks ------------------------------------------------------------------
-
-
-def plan_number_for(jobcenter: Jobcenter, kind: str) -> str:
-    """The file plan number a kind is filed under (R-A1), from the Jobcenter's plan."""
-    entries = list(
-        FilePlanEntry.objects.filter(jobcenter=jobcenter).values("number", "kinds", "is_default")
-    )
-    if not entries:
-        entries = [
-            {"number": number, "kinds": kinds, "is_default": number == az.DEFAULT_PLAN_NUMBER}
-            for number, _title, kinds in az.DEFAULT_FILE_PLAN
-        ]
-    for entry in entries:
-        if kind in (entry["kinds"] or []):
-            return entry["number"]
-    for entry in entries:
-        if entry["is_default"]:
-            return entry["number"]
-    return az.DEFAULT_PLAN_NUMBER
-
-
-def draw_aktenzeichen(*, jobcenter: Jobcenter, plan_number: str, year: int) -> az.Aktenzeichen:
-    """The next number for plan number and year: gap-free, safe under concurrency.
-
-    The counter row is updated in the caller's transaction, so it stays locked until
-    commit and a rollback returns the number. Must run inside transaction.atomic().
-    """
-    counters = AktenzeichenCounter.objects.filter(
-        jobcenter=jobcenter, plan_number=plan_number, year=year
-    )
-    if not counters.update(last_number=F("last_number") + 1):
-        # First number of the year: create the row; a concurrent creator wins, we wait.
-        AktenzeichenCounter.objects.bulk_create(
-            [AktenzeichenCounter(jobcenter=jobcenter, plan_number=plan_number, year=year)],
-            ignore_conflicts=True,
-        )
-        counters.update(last_number=F("last_number") + 1)
-    number = counters.values_list("last_number", flat=True).get()
-    return az.Aktenzeichen(plan_number, year, number)
-
-
-def _assign_aktenzeichen(case: Case) -> str:
-    plan = plan_number_for(case.jobcenter, case.kind)
-    value = draw_aktenzeichen(
-        jobcenter=case.jobcenter, plan_number=plan, year=case.received_on.year
-    )
-    case.aktenzeichen = str(value)
-    case.plan_number = plan
-    return case.aktenzeichen
-
-
-def _record_aktenzeichen(case: Case) -> None:
-    parsed = az.parse(case.aktenzeichen)
-    assert parsed is not None
-    AktenzeichenRecord.objects.create(
-        jobcenter_id=case.jobcenter_id,
-        case=case,
-        aktenzeichen=case.aktenzeichen,
-        plan_number=parsed.plan,
-        year=parsed.year,
-        number=parsed.number,
-    )
 
 
 def _apply_deadlines(case: Case, calendar: WorkdayCalendar | None = None) -> None:
@@ -198,97 +109,6 @@ def snapshot(case: Case) -> dict[str, Any]:
 # --- validation ------------------------------------------------------------------------
 
 
-def _clean_received_at(value: dt.datetime | None, errors: dict) -> dt.datetime:
-    now = timezone.now()
-    if value is None:
-        return now
-    # Nothing older than the retention period (R-A2) can be an open file; the year check
-    # comes first, before any time zone arithmetic could overflow on a year like 0001.
-    earliest = dt.date(timezone.localdate().year - RETENTION_YEARS, 1, 1)
-    if value.year < earliest.year:
-        errors["received_at"] = [f"Der Eingang darf nicht vor dem {earliest:%d.%m.%Y} liegen."]
-        return now
-    value = as_berlin(value)
-    if value > now + FUTURE_TOLERANCE:
-        errors["received_at"] = ["Der Eingang darf nicht in der Zukunft liegen."]
-    return value
-
-
-def _clean_texts(subject: str | None, text: str | None, errors: dict) -> tuple[str, str]:
-    subject, text = (subject or "").strip(), (text or "").strip()
-    if not subject:
-        errors["subject"] = ["Bitte einen Betreff angeben."]
-    elif len(subject) > MAX_SUBJECT:
-        errors["subject"] = [f"Der Betreff darf höchstens {MAX_SUBJECT} Zeichen lang sein."]
-    if len(text) > MAX_TEXT:
-        errors["text"] = [
-            f"Der Inhalt darf höchstens {MAX_TEXT:,} Zeichen lang sein; längere "
-            "Schreiben gehören als Dokument zum Fall.".replace(",", ".")
-        ]
-    return subject, text
-
-
-def _clean_refs(
-    *,
-    jobcenter: Jobcenter,
-    org_unit: OrgUnit | None,
-    staff_concerned: User | None,
-    topics: Iterable[Topic],
-    escalation_level: int,
-    errors: dict,
-) -> list[Topic]:
-    topics = list(dict.fromkeys(topics))
-    if org_unit is not None and org_unit.jobcenter_id != jobcenter.pk:
-        errors["org_unit"] = ["Unbekannte Organisationseinheit."]
-    if staff_concerned is not None and staff_concerned.jobcenter_id != jobcenter.pk:
-        errors["staff_concerned"] = ["Unbekannte/r Mitarbeiter/in."]
-    if len(topics) > MAX_TOPICS:
-        errors["topics"] = [f"Bitte höchstens {MAX_TOPICS} Themen angeben."]
-    elif any(t.jobcenter_id != jobcenter.pk for t in topics):
-        errors["topics"] = ["Unbekanntes Thema."]
-    if escalation_level not in (1, 2, 3):
-        errors["escalation_level"] = ["Die Eskalationsstufe ist 1, 2 oder 3."]
-    return topics
-
-
-def _clean_customer(data: Mapping[str, Any] | None, errors: dict) -> dict[str, str] | None:
-    """Customer data or None for an anonymous reaction (every field optional)."""
-    if not data:
-        return None
-    unknown = set(data) - set(Customer.FIELDS)
-    if unknown:
-        errors["customer"] = {name: ["Unbekanntes Feld."] for name in sorted(unknown)}
-        return None
-    cleaned = {name: (data.get(name) or "").strip() for name in Customer.FIELDS}
-    if not any(cleaned.values()):
-        return None
-    try:
-        Customer(**cleaned).full_clean(exclude=["case"])
-    except ValidationError as exc:
-        errors["customer"] = exc.message_dict
-    return cleaned
-
-
-def _check_quick_capture(
-    kind: str, received_at: Any, staff_concerned: Any, escalation_level: int, errors: dict
-) -> None:
-    """What a staff member takes at the counter (R-W1.1): a complaint, praise or a
-    suggestion, now; everything else is the KRM-B's registration."""
-    if kind not in QUICK_CAPTURE_KINDS:
-        errors["kind"] = ["In der Schnellerfassung nur Beschwerde, Lob oder Anregung."]
-    if received_at is not None or staff_concerned is not None or escalation_level != 1:
-        raise PermissionDenied(
-            "Eingang, betroffene Person und Eskalationsstufe legt die KRM-Beauftragte fest."
-        )
-
-
-def _check_choices(kind: str | None, channel: str | None, errors: dict) -> None:
-    if kind is not None and kind not in Kind.values:
-        errors["kind"] = ["Unbekannte Art."]
-    if channel is not None and channel not in Channel.values:
-        errors["channel"] = ["Unbekannter Eingangsweg."]
-
-
 # --- services ----------------------------------------------------------------------------
 
 
@@ -319,12 +139,12 @@ def register_case(
         raise PermissionDenied("Sie dürfen keine Kundenreaktionen erfassen.")
     jobcenter = actor.jobcenter
     errors: dict[str, Any] = {}
-    _check_choices(kind, channel, errors)
+    validation.check_choices(kind, channel, errors)
     if quick_capture:
-        _check_quick_capture(kind, received_at, staff_concerned, escalation_level, errors)
-    subject, text = _clean_texts(subject, text, errors)
-    received_at = _clean_received_at(received_at, errors)
-    topic_list = _clean_refs(
+        validation.check_quick_capture(kind, received_at, staff_concerned, escalation_level, errors)
+    subject, text = validation.clean_texts(subject, text, errors)
+    received_at = validation.clean_received_at(received_at, errors)
+    topic_list = validation.clean_refs(
         jobcenter=jobcenter,
         org_unit=org_unit,
         staff_concerned=staff_concerned,
@@ -332,12 +152,12 @@ def register_case(
         escalation_level=escalation_level,
         errors=errors,
     )
-    customer_data = _clean_customer(customer, errors)
+    customer_data = validation.clean_customer(customer, errors)
     forwarding_recipient = (forwarding_recipient or "").strip()
     if kind in Kind.values and not is_in_scope(kind) and not forwarding_recipient:
         forwarding_recipient = DEFAULT_FORWARDING_RECIPIENT[Kind(kind)]
     if errors:
-        raise InvalidInput(errors)
+        raise validation.InvalidInput(errors)
 
     with transaction.atomic():
         case = Case(
@@ -357,12 +177,12 @@ def register_case(
         )
         _set_status(case, workflow.initial_status(kind))
         _apply_deadlines(case)
-        _assign_aktenzeichen(case)
+        numbering.assign_aktenzeichen(case)
         case.save()
         case.topics.set(topic_list)
         if customer_data:
             Customer.objects.create(case=case, **customer_data)
-        _record_aktenzeichen(case)
+        numbering.record_aktenzeichen(case)
         record(
             case=case,
             type=EventType.CASE_REGISTERED,
@@ -445,8 +265,8 @@ def update_case(
             case = _lock(case, expected_version)
             before = snapshot(case)
             errors: dict[str, Any] = {}
-            _check_choices(None, changes.get("channel"), errors)
-            _clean_texts(
+            validation.check_choices(None, changes.get("channel"), errors)
+            validation.clean_texts(
                 changes.get("subject", case.subject), changes.get("text", case.text), errors
             )
             level = changes.get("escalation_level", case.escalation_level)
@@ -455,8 +275,10 @@ def update_case(
                 errors["escalation_level"] = ["Die Eskalationsstufe steigt nur um eine Stufe."]
             received_at = case.received_at
             if "received_at" in changes:
-                received_at = _clean_received_at(changes["received_at"] or case.received_at, errors)
-            topic_list = _clean_refs(
+                received_at = validation.clean_received_at(
+                    changes["received_at"] or case.received_at, errors
+                )
+            topic_list = validation.clean_refs(
                 jobcenter=case.jobcenter,
                 org_unit=changes.get("org_unit", case.org_unit),
                 staff_concerned=changes.get("staff_concerned", case.staff_concerned),
@@ -465,10 +287,12 @@ def update_case(
                 errors=errors,
             )
             customer_data = (
-                _clean_customer(changes["customer"], errors) if "customer" in changes else None
+                validation.clean_customer(changes["customer"], errors)
+                if "customer" in changes
+                else None
             )
             if errors:
-                raise InvalidInput(errors)
+                raise validation.InvalidInput(errors)
 
             for name in PLAIN_FIELDS:
                 if name in changes:
@@ -481,7 +305,7 @@ def update_case(
             _apply_deadlines(case)
             renumbered = case.received_on.year != old_year
             if renumbered:
-                _assign_aktenzeichen(case)
+                numbering.assign_aktenzeichen(case)
             _save(case)
             if "topics" in changes:
                 case.topics.set(topic_list)
@@ -492,7 +316,7 @@ def update_case(
                     Customer.objects.filter(case=case).delete()
                 case._state.fields_cache.pop("customer", None)  # re-read for the record
             if renumbered:
-                _record_aktenzeichen(case)
+                numbering.record_aktenzeichen(case)
             changed = diff(before, snapshot(case))
             if not changed:
                 raise _NothingChanged
@@ -522,9 +346,9 @@ def correct_kind(
     if not permissions.can_change(actor, case):
         raise PermissionDenied("Sie dürfen diesen Fall nicht ändern.")
     errors: dict[str, Any] = {}
-    _check_choices(kind, None, errors)
+    validation.check_choices(kind, None, errors)
     if errors:
-        raise InvalidInput(errors)
+        raise validation.InvalidInput(errors)
     with transaction.atomic():
         case = _lock(case, expected_version)
         if kind == case.kind:
@@ -536,9 +360,9 @@ def correct_kind(
         old_kind, old_aktenzeichen = case.kind, case.aktenzeichen
         case.kind = kind
         case.urgent = kind in URGENT
-        new_plan = plan_number_for(case.jobcenter, kind)
+        new_plan = numbering.plan_number_for(case.jobcenter, kind)
         if new_plan != case.plan_number:
-            _assign_aktenzeichen(case)
+            numbering.assign_aktenzeichen(case)
         _apply_deadlines(case)
         was_in_scope = is_in_scope(old_kind)
         if was_in_scope and not is_in_scope(kind):
@@ -547,7 +371,7 @@ def correct_kind(
             _transition(case, "wiedereroeffnen", actor=actor)
         _save(case)
         if case.aktenzeichen != old_aktenzeichen:
-            _record_aktenzeichen(case)
+            numbering.record_aktenzeichen(case)
         record(
             case=case,
             type=EventType.CASE_KIND_CORRECTED,
@@ -572,7 +396,7 @@ def record_acknowledgement(
     if not permissions.can_change(actor, case):
         raise PermissionDenied("Sie dürfen diesen Fall nicht ändern.")
     errors: dict[str, Any] = {}
-    sent_at = _clean_received_at(sent_at, errors)
+    sent_at = validation.clean_received_at(sent_at, errors)
     if errors:
         raise ValidationError({"sent_at": errors["received_at"]})
     with transaction.atomic():
@@ -581,7 +405,7 @@ def record_acknowledgement(
             raise ValidationError("Für Fälle außerhalb des KRM gibt es keine Eingangsbestätigung.")
         if case.acknowledged_at:
             raise ValidationError("Die Eingangsbestätigung ist bereits erfasst.")
-        if sent_at < case.received_at - FUTURE_TOLERANCE:
+        if sent_at < case.received_at - validation.FUTURE_TOLERANCE:
             raise ValidationError(
                 {"sent_at": ["Die Bestätigung kann nicht vor dem Eingang versandt sein."]}
             )

@@ -38,7 +38,7 @@ from krm.cases.models import (
     Forwarding,
     Topic,
 )
-from krm.cases.services import plan_number_for
+from krm.cases.numbering import plan_number_for
 from krm.cases.workflow import OPEN_STATUSES, Status, initial_status
 from krm.jobcenters.models import Jobcenter
 from krm.lib.aktenzeichen import Aktenzeichen

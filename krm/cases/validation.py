@@ -1,0 +1,134 @@
+"""Checks of case input shared by the services: German messages per field, nested for the
+customer ({"customer": {"email": […]}}), raised together as one InvalidInput."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from krm.accounts.models import OrgUnit, User
+from krm.jobcenters.models import Jobcenter
+from krm.lib.workdays import as_berlin
+
+from .kinds import QUICK_CAPTURE_KINDS, Channel, Kind
+from .models import MAX_TOPICS, Customer, Topic
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+RETENTION_YEARS = 10
+
+
+MAX_SUBJECT = 300
+
+
+MAX_TEXT = 50_000
+
+
+class InvalidInput(ValidationError):
+    """Errors per field, German, nested for the customer: {"customer": {"email": […]}}."""
+
+    def _init__(self, errors: dict[str, Any]) -> None:
+        self.nested = errors
+        flat = {
+            field: [f"{sub}: {m}" for sub, ms in messages.items() for m in ms]
+            if isinstance(messages, dict)
+            else messages
+            for field, messages in errors.items()
+        }
+        super().__init__(flat)
+
+
+def clean_received_at(value: dt.datetime | None, errors: dict) -> dt.datetime:
+    now = timezone.now()
+    if value is None:
+        return now
+    # Nothing older than the retention period (R-A2) can be an open file; the year check
+    # comes first, before any time zone arithmetic could overflow on a year like 0001.
+    earliest = dt.date(timezone.localdate().year - RETENTION_YEARS, 1, 1)
+    if value.year < earliest.year:
+        errors["received_at"] = [f"Der Eingang darf nicht vor dem {earliest:%d.%m.%Y} liegen."]
+        return now
+    value = as_berlin(value)
+    if value > now + FUTURE_TOLERANCE:
+        errors["received_at"] = ["Der Eingang darf nicht in der Zukunft liegen."]
+    return value
+
+
+def clean_texts(subject: str | None, text: str | None, errors: dict) -> tuple[str, str]:
+    subject, text = (subject or "").strip(), (text or "").strip()
+    if not subject:
+        errors["subject"] = ["Bitte einen Betreff angeben."]
+    elif len(subject) > MAX_SUBJECT:
+        errors["subject"] = [f"Der Betreff darf höchstens {MAX_SUBJECT} Zeichen lang sein."]
+    if len(text) > MAX_TEXT:
+        errors["text"] = [
+            f"Der Inhalt darf höchstens {MAX_TEXT:,} Zeichen lang sein; längere "
+            "Schreiben gehören als Dokument zum Fall.".replace(",", ".")
+        ]
+    return subject, text
+
+
+def clean_refs(
+    *,
+    jobcenter: Jobcenter,
+    org_unit: OrgUnit | None,
+    staff_concerned: User | None,
+    topics: Iterable[Topic],
+    escalation_level: int,
+    errors: dict,
+) -> list[Topic]:
+    topics = list(dict.fromkeys(topics))
+    if org_unit is not None and org_unit.jobcenter_id != jobcenter.pk:
+        errors["org_unit"] = ["Unbekannte Organisationseinheit."]
+    if staff_concerned is not None and staff_concerned.jobcenter_id != jobcenter.pk:
+        errors["staff_concerned"] = ["Unbekannte/r Mitarbeiter/in."]
+    if len(topics) > MAX_TOPICS:
+        errors["topics"] = [f"Bitte höchstens {MAX_TOPICS} Themen angeben."]
+    elif any(t.jobcenter_id != jobcenter.pk for t in topics):
+        errors["topics"] = ["Unbekanntes Thema."]
+    if escalation_level not in (1, 2, 3):
+        errors["escalation_level"] = ["Die Eskalationsstufe ist 1, 2 oder 3."]
+    return topics
+
+
+def clean_customer(data: Mapping[str, Any] | None, errors: dict) -> dict[str, str] | None:
+    """Customer data or None for an anonymous reaction (every field optional)."""
+    if not data:
+        return None
+    unknown = set(data) - set(Customer.FIELDS)
+    if unknown:
+        errors["customer"] = {name: ["Unbekanntes Feld."] for name in sorted(unknown)}
+        return None
+    cleaned = {name: (data.get(name) or "").strip() for name in Customer.FIELDS}
+    if not any(cleaned.values()):
+        return None
+    try:
+        Customer(**cleaned).full_clean(exclude=["case"])
+    except ValidationError as exc:
+        errors["customer"] = exc.message_dict
+    return cleaned
+
+
+def check_quick_capture(
+    kind: str, received_at: Any, staff_concerned: Any, escalation_level: int, errors: dict
+) -> None:
+    """What a staff member takes at the counter (R-W1.1): a complaint, praise or a
+    suggestion, now; everything else is the KRM-B's registration."""
+    if kind not in QUICK_CAPTURE_KINDS:
+        errors["kind"] = ["In der Schnellerfassung nur Beschwerde, Lob oder Anregung."]
+    if received_at is not None or staff_concerned is not None or escalation_level != 1:
+        raise PermissionDenied(
+            "Eingang, betroffene Person und Eskalationsstufe legt die KRM-Beauftragte fest."
+        )
+
+
+def check_choices(kind: str | None, channel: str | None, errors: dict) -> None:
+    if kind is not None and kind not in Kind.values:
+        errors["kind"] = ["Unbekannte Art."]
+    if channel is not None and channel not in Channel.values:
+        errors["channel"] = ["Unbekannter Eingangsweg."]
