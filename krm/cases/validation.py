@@ -32,7 +32,7 @@ MAX_TEXT = 50_000
 class InvalidInput(ValidationError):
     """Errors per field, German, nested for the customer: {"customer": {"email": […]}}."""
 
-    def _init__(self, errors: dict[str, Any]) -> None:
+    def __init__(self, errors: dict[str, Any]) -> None:
         self.nested = errors
         flat = {
             field: [f"{sub}: {m}" for sub, ms in messages.items() for m in ms]
