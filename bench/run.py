@@ -77,6 +77,8 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
     krmb = User.objects.get(username="krmb")
     client = Client()
     client.force_login(krmb)
+    lead = Client()
+    lead.force_login(User.objects.get(username="bl"))
     _token, key = ApiToken.issue(krmb)
     api = {"HTTP_AUTHORIZATION": f"Token {key}"}
     ids = list(Case.objects.values_list("pk", flat=True).order_by("?")[: repeat * 2])
@@ -99,6 +101,7 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
     return [
         measure("worklist (open, KRM-B)", lambda: get("/faelle/"), repeat),
         measure("worklist page 40", lambda: get("/faelle/?page=40"), repeat),
+        measure("worklist BL (Bereich 71)", lambda: lead.get("/faelle/"), repeat),
         measure("all cases, page 400", lambda: get("/faelle/?status=&page=400"), repeat),
         measure(
             "worklist all + filters",
