@@ -188,8 +188,10 @@ class Case(models.Model):
             models.Index(fields=["jobcenter", "channel"], name="case_channel_idx"),
             models.Index(fields=["jobcenter", "status"], name="case_status_idx"),
             models.Index(fields=["jobcenter", "received_on"], name="case_received_idx"),
-            # TL and BL worklists (and the org_unit filter) in worklist order.
+            # TL and BL worklists (and the org_unit filter) in worklist order; with the
+            # jobcenter, so that counting them needs the index only.
             models.Index(
+                "jobcenter",
                 "org_unit",
                 F("is_open").desc(),
                 F("urgent").desc(),
@@ -198,6 +200,7 @@ class Case(models.Model):
                 name="case_org_unit_idx",
             ),
             models.Index(
+                "jobcenter",
                 "bereich",
                 F("is_open").desc(),
                 F("urgent").desc(),
