@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -89,6 +90,13 @@ class AktenzeichenCounter(models.Model):
         return f"{self.plan_number}-{self.year}: {self.last_number}"
 
 
+def worklist_index(*leading: Any, name: str, condition: Q | None = None) -> models.Index:
+    """An index ending in the worklist order: urgent first, then the next deadline (ASC is
+    NULLS LAST on PostgreSQL; SQLite cannot declare it in an index), newest first."""
+    order = (F("urgent").desc(), F("next_due").asc(), F("id").desc())
+    return models.Index(*leading, *order, name=name, condition=condition)
+
+
 class Case(models.Model):
     """A Kundenreaktion."""
 
@@ -165,49 +173,18 @@ class Case(models.Model):
         ]
         indexes = [
             # Worklists: open cases, urgent first, then by the next deadline; small, as it
-            # holds open cases only. (ASC is NULLS LAST on PostgreSQL; SQLite cannot declare
-            # it in an index.)
-            models.Index(
-                "jobcenter",
-                F("urgent").desc(),
-                F("next_due").asc(),
-                F("id").desc(),
-                name="case_worklist_idx",
-                condition=Q(is_open=True),
-            ),
+            # holds open cases only.
+            worklist_index("jobcenter", name="case_worklist_idx", condition=Q(is_open=True)),
             # All cases: open ones first, in the same order.
-            models.Index(
-                "jobcenter",
-                F("is_open").desc(),
-                F("urgent").desc(),
-                F("next_due").asc(),
-                F("id").desc(),
-                name="case_list_all_idx",
-            ),
+            worklist_index("jobcenter", F("is_open").desc(), name="case_list_all_idx"),
             models.Index(fields=["jobcenter", "kind"], name="case_kind_idx"),
             models.Index(fields=["jobcenter", "channel"], name="case_channel_idx"),
             models.Index(fields=["jobcenter", "status"], name="case_status_idx"),
             models.Index(fields=["jobcenter", "received_on"], name="case_received_idx"),
             # TL and BL worklists (and the org_unit filter) in worklist order; with the
             # jobcenter, so that counting them needs the index only.
-            models.Index(
-                "jobcenter",
-                "org_unit",
-                F("is_open").desc(),
-                F("urgent").desc(),
-                F("next_due").asc(),
-                F("id").desc(),
-                name="case_org_unit_idx",
-            ),
-            models.Index(
-                "jobcenter",
-                "bereich",
-                F("is_open").desc(),
-                F("urgent").desc(),
-                F("next_due").asc(),
-                F("id").desc(),
-                name="case_bereich_idx",
-            ),
+            worklist_index("jobcenter", "org_unit", F("is_open").desc(), name="case_org_unit_idx"),
+            worklist_index("jobcenter", "bereich", F("is_open").desc(), name="case_bereich_idx"),
             models.Index(fields=["captured_by", "is_open"], name="case_captured_by_idx"),
             models.Index(fields=["next_due"], name="case_next_due_idx"),
             models.Index(fields=["acknowledgement_due"], name="case_ack_due_idx"),
