@@ -75,7 +75,8 @@ class CaseCreateSerializer(StrictSerializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="ISO 8601; ohne Zeitzone = Berliner Zeit; Standard: jetzt",
+        help_text="ISO 8601; ohne Zeitzone = Berliner Zeit; Standard: jetzt; nicht in der "
+        "Zukunft und nicht vor dem 1. Januar vor Ablauf der Aufbewahrungsfrist (10 Jahre)",
     )
     org_unit = serializers.CharField(
         required=False,

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -7,4 +7,6 @@ urlpatterns = [
     path("cases", views.CaseListCreateView.as_view(), name="cases"),
     path("cases/<int:pk>", views.CaseDetailView.as_view(), name="case"),
     path("openapi.json", views.SchemaView.as_view(), name="schema"),
+    # Everything else under /api/v1/ answers in JSON too, never with an HTML page.
+    re_path(r"", views.not_found),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView
@@ -26,6 +26,7 @@ from .serializers import (
 )
 
 ERRORS = {
+    406: OpenApiResponse(ErrorSerializer, description="Nur application/json"),
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Ungültige Eingabe, je Feld"),
     401: OpenApiResponse(ErrorSerializer, description="Kein oder ungültiger API-Schlüssel"),
     403: OpenApiResponse(ErrorSerializer, description="Keine Berechtigung"),
@@ -88,6 +89,11 @@ class CaseListCreateView(generics.GenericAPIView):
         responses={200: CaseSerializer(many=True), **ERRORS, **NOT_FOUND},
     )
     def get(self, request: Request) -> Response:
+        repeated = sorted(k for k, values in request.query_params.lists() if len(values) > 1)
+        if repeated:
+            raise serializers.ValidationError(
+                {key: ["Bitte nur einen Wert angeben."] for key in repeated}
+            )
         query = CaseListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -124,6 +130,10 @@ class CaseListCreateView(generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         if not permissions.can_register(request.user):
             self.permission_denied(request, message="Sie dürfen keine Fälle registrieren.")
+        if request.data is None:  # a JSON null; DRF would answer in English
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Es wurden keine Daten übermittelt (ein JSON-Objekt)."]}
+            )
         incoming = CaseCreateSerializer(data=request.data)
         shape_ok = incoming.is_valid()
         errors: dict = {} if shape_ok else dict(incoming.errors)
@@ -178,6 +188,10 @@ class CaseDetailView(generics.GenericAPIView):
             raise Http404
         context = {"clock": Clock.for_jobcenter(case.jobcenter_id), "request": request}
         return Response(CaseSerializer(case, context=context).data)
+
+
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    return JsonResponse({"detail": "Nicht gefunden."}, status=404)
 
 
 class SchemaView(SpectacularJSONAPIView):

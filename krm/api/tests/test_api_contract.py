@@ -998,3 +998,34 @@ def test_detail_makes_the_same_number_of_queries_whatever_the_case(api: Api, org
         for name, case in {"plain": plain, "full": full}.items():
             counted[(name, total)] = _queries(api, lambda case=case: api.detail(case.pk))
     assert set(counted.values()) == {DETAIL_QUERIES}, counted
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/-1", "/api/v1/cases/null,null", "/api/v1/gibts"])
+def test_unknown_api_paths_answer_in_json(client: Client, db: Any, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Nicht gefunden."}
+
+
+def test_repeated_filter_is_refused(org: Any, client: Client) -> None:
+    key = ApiToken.issue(org["krmb"])[1]
+    response = client.get(f"{CASES}?kind=lob&kind=petition", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 400
+    assert response.json() == {"kind": ["Bitte nur einen Wert angeben."]}
+    served_contract().check(response, CASES)
+
+
+def test_empty_body_is_refused_in_german(org: Any, client: Client) -> None:
+    key = ApiToken.issue(org["krmb"])[1]
+    response = client.post(
+        CASES, "null", content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+    )
+    assert response.status_code == 400
+    assert "keine Daten" in str(response.json())
+
+
+def test_html_only_client_gets_documented_406(org: Any, client: Client) -> None:
+    key = ApiToken.issue(org["krmb"])[1]
+    response = client.get(CASES, HTTP_ACCEPT="text/html", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 406
+    served_contract().check(response, CASES)
