@@ -59,7 +59,6 @@ def is_weak_secret(key: str) -> bool:
 
 DEBUG = env_bool("KRM_DEBUG", True)
 DEMO = env_bool("KRM_DEMO", False)
-TESTING = env_bool("KRM_TESTING", False)
 
 SECRET_KEY = env_str("KRM_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("KRM_ALLOWED_HOSTS")
