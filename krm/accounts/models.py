@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -186,6 +184,3 @@ class Absence(models.Model):
             raise ValidationError({"deputy": "Niemand kann sich selbst vertreten."})
         if self.deputy_id and self.user_id and self.deputy.jobcenter_id != self.user.jobcenter_id:
             raise ValidationError({"deputy": "Die Vertretung muss zum selben Jobcenter gehören."})
-
-    def covers(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end

@@ -59,12 +59,14 @@ def visibility(access: Access) -> Q | None:
     return combined
 
 
-def visible_cases(user: User) -> QuerySet[Case]:
+def visible_cases(user: User, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """The cases this user may see, narrowed from `queryset` (default: all cases)."""
+    queryset = Case.objects.all() if queryset is None else queryset
     access = access_for(user)
     rule = visibility(access)
     if rule is None:
-        return Case.objects.none()
-    return Case.objects.filter(rule, jobcenter_id=access.jobcenter_id)
+        return queryset.none()
+    return queryset.filter(rule, jobcenter_id=access.jobcenter_id)
 
 
 def can_capture(user: User) -> bool:
@@ -84,9 +86,12 @@ def can_change(user: User, case: Case) -> bool:
     return access.acts_as_krmb and case.jobcenter_id == access.jobcenter_id
 
 
-def get_case(user: User, case_id: int, *, change: bool = False) -> Case:
-    """The case if the user may see it (else 404) and, with change=True, change it (else 403)."""
-    case = visible_cases(user).filter(pk=case_id).first()
+def get_case(
+    user: User, case_id: int, *, change: bool = False, queryset: QuerySet[Case] | None = None
+) -> Case:
+    """The case if the user may see it (else 404) and, with change=True, change it (else 403);
+    fetched through `queryset`, so that a page can load what it shows in the same query."""
+    case = visible_cases(user, queryset).filter(pk=case_id).first()
     if case is None:
         raise Http404("Fall nicht gefunden")
     if change and not can_change(user, case):

@@ -94,19 +94,15 @@ def with_list_data(qs: QuerySet[Case]) -> QuerySet[Case]:
 
 def case_detail(*, user: User, case_id: int, change: bool = False) -> Case:
     """The case page's case, permission-checked, with everything the page shows loaded."""
-    case = permissions.get_case(user, case_id, change=change)
-    return (
-        Case.objects.select_related(
-            "jobcenter", "org_unit", "bereich", "staff_concerned", "captured_by", "customer"
-        )
-        .prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.order_by("code")),
-            Prefetch("events", queryset=Event.objects.select_related("actor")),
-            "forwardings__forwarded_by",
-            "aktenzeichen_records",
-        )
-        .get(pk=case.pk)
+    page_data = Case.objects.select_related(
+        "jobcenter", "org_unit", "bereich", "staff_concerned", "captured_by", "customer"
+    ).prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("code")),
+        Prefetch("events", queryset=Event.objects.select_related("actor")),
+        "forwardings__forwarded_by",
+        "aktenzeichen_records",
     )
+    return permissions.get_case(user, case_id, change=change, queryset=page_data)
 
 
 def find_case(*, user: User, aktenzeichen: str) -> Case | None:

@@ -16,6 +16,8 @@ from django.db import models
 
 from krm.accounts.access import Access
 
+from .kinds import is_in_scope
+
 if TYPE_CHECKING:
     from .models import Case
 
@@ -39,14 +41,10 @@ def _always(case: Case) -> str | None:
 
 
 def _in_scope(case: Case) -> str | None:
-    from .kinds import is_in_scope
-
     return None if is_in_scope(case.kind) else "Der Fall ist kein KRM-Fall."
 
 
 def _out_of_scope(case: Case) -> str | None:
-    from .kinds import is_in_scope
-
     return "Nur Fälle außerhalb des KRM werden weitergeleitet." if is_in_scope(case.kind) else None
 
 
@@ -123,8 +121,6 @@ def available(case: Case, access: Access) -> list[Transition]:
 
 
 def initial_status(kind: str) -> str:
-    from .kinds import is_in_scope
-
     return Status.EINGEGANGEN if is_in_scope(kind) else Status.WEITERGELEITET
 
 
