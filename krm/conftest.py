@@ -38,13 +38,14 @@ class Org:
 
 @pytest.fixture
 def org(db: None) -> Org:
-    """Jobcenter with Bereiche 71 (Teams 711, 712) and 72 (Team 721); one user per role
+    """Jobcenter with Bereiche 71 (Teams 711, 712; the LGF answers for it) and 72 (Team 721,
+    not the LGF's); one user per role
     (username = role slug, as in the demo): bl leads 71, tl leads 711, mitarbeiter in 711."""
     jobcenter = JobcenterFactory(name="Jobcenter Berlin Pankow", slug="pankow")
     b71 = BereichFactory(jobcenter=jobcenter, code="71")
     t711 = TeamFactory(parent=b71, code="711")
     t712 = TeamFactory(parent=b71, code="712")
-    b72 = BereichFactory(jobcenter=jobcenter, code="72")
+    b72 = BereichFactory(jobcenter=jobcenter, code="72", lgf_responsible=False)
     t721 = TeamFactory(parent=b72, code="721")
     homes = {Role.BL: b71, Role.TL: t711, Role.MITARBEITER: t711}
     leads = {Role.BL: b71, Role.TL: t711}

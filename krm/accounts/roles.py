@@ -19,3 +19,9 @@ class Role(models.TextChoices):
 
 # Roles whose assignment names the org unit they lead.
 UNIT_ROLES = frozenset({Role.BL, Role.TL})
+
+# Roles that give no case contents at all (R-O-2: the technical administration, Controlling).
+NO_CASE_ACCESS_ROLES = frozenset({Role.ADMIN, Role.CONTROLLING})
+# Every other role reads cases (at least those one captured oneself); an administrator or
+# Controlling account never holds one of them.
+CASE_ROLES = frozenset(set(Role) - NO_CASE_ACCESS_ROLES)

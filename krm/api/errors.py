@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -11,6 +12,8 @@ from krm.cases.services import ConflictError
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Nicht gefunden.")  # one answer, whatever was not found
     if isinstance(exc, exceptions.ParseError):
         exc = exceptions.ParseError("Der Inhalt ist kein gültiges JSON.")
     if isinstance(exc, ConflictError):

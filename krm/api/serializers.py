@@ -176,6 +176,35 @@ class CaseSerializer(serializers.ModelSerializer):
         }
 
 
+class ConfidentialCaseSerializer(StrictSerializer):
+    """A Dienstaufsichts- or Datenschutzbeschwerde seen by whoever captured it: only that
+    it exists."""
+
+    id = serializers.IntegerField()
+    aktenzeichen = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    received_on = serializers.DateField()
+    confidential = serializers.BooleanField(
+        help_text="immer true: Inhalt und Stand sehen nur die Zuständigen"
+    )
+
+    def to_representation(self, case: Case) -> dict:
+        return {
+            "id": case.pk,
+            "aktenzeichen": case.aktenzeichen,
+            "kind": case.kind,
+            "received_on": case.received_on.isoformat(),
+            "confidential": True,
+        }
+
+
+def represent_case(case: Case, context: dict) -> dict:
+    """The full case, or only that it exists when the reader may not read its contents."""
+    if context["visibility"].sees_contents(case):
+        return CaseSerializer(case, context=context).data
+    return ConfidentialCaseSerializer(case).data
+
+
 class CaseListQuerySerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)

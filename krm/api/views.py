@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -16,13 +16,15 @@ from krm.accounts.access import access_for
 from krm.accounts.models import OrgUnit
 from krm.cases import permissions, selectors, services
 from krm.cases.deadlines import Clock
-from krm.cases.models import Topic
+from krm.cases.models import Case, Topic
 
 from .serializers import (
     CaseCreateSerializer,
     CaseListQuerySerializer,
     CaseSerializer,
+    ConfidentialCaseSerializer,
     ErrorSerializer,
+    represent_case,
 )
 
 ERRORS = {
@@ -31,6 +33,17 @@ ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="Kein oder ungültiger API-Schlüssel"),
     403: OpenApiResponse(ErrorSerializer, description="Keine Berechtigung"),
 }
+
+
+def CASE_OR_CONFIDENTIAL(many: bool | None = None) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="CaseOrConfidential",
+        serializers=[CaseSerializer, ConfidentialCaseSerializer],
+        resource_type_field_name=None,
+        many=many,
+    )
+
+
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Nicht gefunden")}
 
 
@@ -79,14 +92,16 @@ class CaseListCreateView(generics.GenericAPIView):
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
-        context["clock"] = Clock.for_jobcenter(access_for(self.request.user).jobcenter_id or 0)
+        access = access_for(self.request.user)
+        context["clock"] = Clock.for_jobcenter(access.jobcenter_id or 0)
+        context["visibility"] = permissions.visibility_for(access)
         return context
 
     @extend_schema(
         summary="Fälle auflisten",
         description="Die Fälle, die der Benutzer sehen darf: eilige zuerst, dann nach Fälligkeit.",
         parameters=[CaseListQuerySerializer],
-        responses={200: CaseSerializer(many=True), **ERRORS, **NOT_FOUND},
+        responses={200: CASE_OR_CONFIDENTIAL(many=True), **ERRORS, **NOT_FOUND},
     )
     def get(self, request: Request) -> Response:
         repeated = sorted(k for k, values in request.query_params.lists() if len(values) > 1)
@@ -116,13 +131,13 @@ class CaseListCreateView(generics.GenericAPIView):
             selectors.case_list(user=request.user, filters=filters, clock=context["clock"])
         )
         page = self.paginate_queryset(qs)
-        return self.get_paginated_response(CaseSerializer(page, many=True, context=context).data)
+        return self.get_paginated_response([represent_case(case, context) for case in page])
 
     @extend_schema(
         summary="Fall registrieren",
         request=CaseCreateSerializer,
         responses={
-            201: CaseSerializer,
+            201: CASE_OR_CONFIDENTIAL(),
             **ERRORS,
             415: OpenApiResponse(ErrorSerializer, description="Nur JSON (application/json)"),
         },
@@ -169,8 +184,10 @@ class CaseListCreateView(generics.GenericAPIView):
             topics=references["topics"],
             customer=data["customer"],
         )
-        case = selectors.with_list_data(permissions.visible_cases(request.user)).get(pk=case.pk)
-        body = CaseSerializer(case, context=self.get_serializer_context()).data
+        # Its creator reads the case, or sees only that it exists (a confidential kind about
+        # themselves).
+        case = selectors.with_list_data(Case.objects.all()).get(pk=case.pk)
+        body = represent_case(case, self.get_serializer_context())
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -178,16 +195,23 @@ class CaseDetailView(generics.GenericAPIView):
     serializer_class = CaseSerializer
 
     @extend_schema(
-        summary="Einen Fall abrufen", responses={200: CaseSerializer, **ERRORS, **NOT_FOUND}
+        summary="Einen Fall abrufen",
+        responses={200: CASE_OR_CONFIDENTIAL(), **ERRORS, **NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
-        case = (
-            selectors.with_list_data(permissions.visible_cases(request.user)).filter(pk=pk).first()
+        case = permissions.get_case(
+            request.user,
+            pk,
+            queryset=selectors.with_list_data(Case.objects.all()),
+            existence_only_ok=True,
         )
-        if case is None:
-            raise Http404
-        context = {"clock": Clock.for_jobcenter(case.jobcenter_id), "request": request}
-        return Response(CaseSerializer(case, context=context).data)
+        access = access_for(request.user)
+        context = {
+            "clock": Clock.for_jobcenter(case.jobcenter_id),
+            "request": request,
+            "visibility": permissions.visibility_for(access),
+        }
+        return Response(represent_case(case, context))
 
 
 def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:

@@ -63,3 +63,7 @@ def is_in_scope(kind: str) -> bool:
 def has_deadlines(kind: str, channel: str) -> bool:
     """Meinungskarten and out-of-scope kinds carry no deadlines (R-Q1, Q2, W6.1)."""
     return is_in_scope(kind) and Kind.MEINUNGSKARTE not in (kind, channel)
+
+
+# Whoever captured one of these sees afterwards only that it exists (issue 6, finding 3).
+CONFIDENTIAL = frozenset({Kind.DIENSTAUFSICHTSBESCHWERDE, Kind.DATENSCHUTZBESCHWERDE})

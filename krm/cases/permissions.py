@@ -1,28 +1,42 @@
 """Who may see and change which case: the one place that decides (see docs/architecture.md).
 
-- KRM-B, Vertretung, GF, LGF: every case of their Jobcenter.
+- KRM-B, Vertretung, GF: every case of their Jobcenter.
+- LGF: the cases of the Bereiche the LGF answers for (R-O-5, configured per Bereich).
 - BL: the cases of the Bereiche they lead (with their Teams); TL: of the Teams they lead.
 - DSB: data-protection complaints.
-- Everyone who may capture: the cases they captured themselves ("Meine Fälle").
-- Controlling and the technical administration: no case contents.
+- Everyone who may capture: the cases they captured themselves ("Meine Fälle"); of a
+  Dienstaufsichtsbeschwerde or Datenschutzbeschwerde they captured, only that it exists
+  (Aktenzeichen, date of receipt, kind), never its contents.
+- The staff member concerned never sees a Dienstaufsichtsbeschwerde about them, whatever
+  their roles; a deputy never sees one about the person they stand in for through the
+  roles they hold for that person.
+- Controlling and the technical administration: no case contents (`accounts.access`).
 Roles add up. Changing a case is the KRM-B's (or the acting Vertretung's) business.
 A case the user may not see is a 404; an action they may not take on a visible case a 403.
+
+Each rule is written once, as clauses over case columns, and read two ways: as a database
+filter (`Q`) for lists and as a check on a loaded case (`sees_contents`), so the case page
+and the services decide without another query. A test holds the two readings together.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from krm.accounts.access import Access, access_for
+from krm.accounts.access import Access, Grant, access_for
 from krm.accounts.models import User
 from krm.accounts.roles import Role
 
-from .kinds import Kind
+from .kinds import CONFIDENTIAL, Kind
 from .models import Case
 
-SEES_ALL = (Role.KRMB, Role.VERTRETUNG, Role.GF, Role.LGF)
+SEES_ALL = (Role.KRMB, Role.VERTRETUNG, Role.GF)
 CAPTURING_ROLES = (
     Role.KRMB,
     Role.VERTRETUNG,
@@ -36,37 +50,170 @@ CAPTURING_ROLES = (
 )
 
 
-def visibility(access: Access) -> Q | None:
-    """The filter over a Jobcenter's cases that this user may see; None: none at all."""
-    if access.jobcenter_id is None:
+@dataclass(frozen=True)
+class Condition:
+    """`case.<column> in values` (or `not in`, with include=False)."""
+
+    column: str
+    values: frozenset[Any]
+    include: bool = True
+
+    def q(self) -> Q:
+        q = Q(**{f"{self.column}__in": sorted(self.values)})
+        return q if self.include else ~q
+
+    def holds(self, case: Case) -> bool:
+        return (getattr(case, self.column) in self.values) == self.include
+
+
+@dataclass(frozen=True)
+class Clause:
+    """All conditions hold (no conditions: every case)."""
+
+    conditions: tuple[Condition, ...] = ()
+
+    def q(self) -> Q:
+        q = Q()
+        for condition in self.conditions:
+            q &= condition.q()
+        return q
+
+    def holds(self, case: Case) -> bool:
+        return all(c.holds(case) for c in self.conditions)
+
+
+def _dab_about(people: Iterable[int]) -> Clause:
+    return Clause(
+        (
+            Condition("kind", frozenset({Kind.DIENSTAUFSICHTSBESCHWERDE})),
+            Condition("staff_concerned_id", frozenset(people)),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Cases matching any of `clauses`, except those matching any of `unless`."""
+
+    clauses: tuple[Clause, ...]
+    unless: tuple[Clause, ...] = ()
+
+    def q(self) -> Q | None:
+        if not self.clauses:
+            return None
+        if any(not clause.conditions for clause in self.clauses):
+            q = Q()  # one clause takes every case
+        else:
+            q = self.clauses[0].q()
+            for clause in self.clauses[1:]:
+                q |= clause.q()
+        for clause in self.unless:
+            q &= ~clause.q()
+        return q
+
+    def holds(self, case: Case) -> bool:
+        return any(c.holds(case) for c in self.clauses) and not any(
+            c.holds(case) for c in self.unless
+        )
+
+
+def _grant_clauses(grant: Grant, access: Access) -> list[Clause]:
+    if any(role in grant.roles for role in SEES_ALL):
+        return [Clause()]
+    clauses = []
+    if Role.LGF in grant.roles and access.lgf_bereich_ids:
+        clauses.append(Clause((Condition("bereich_id", access.lgf_bereich_ids),)))
+    if grant.led_bereich_ids:
+        clauses.append(Clause((Condition("bereich_id", grant.led_bereich_ids),)))
+    if grant.led_team_ids:
+        clauses.append(Clause((Condition("org_unit_id", grant.led_team_ids),)))
+    if Role.DSB in grant.roles:
+        clauses.append(Clause((Condition("kind", frozenset({Kind.DATENSCHUTZBESCHWERDE})),)))
+    return clauses
+
+
+def _any(rules: Iterable[Rule]) -> Q | None:
+    qs = [q for q in (rule.q() for rule in rules) if q is not None]
+    if not qs:
         return None
-    if access.has(*SEES_ALL):
-        return Q()
-    parts: list[Q] = []
-    if access.led_bereich_ids:
-        parts.append(Q(bereich_id__in=sorted(access.led_bereich_ids)))
-    if access.led_team_ids:
-        parts.append(Q(org_unit_id__in=sorted(access.led_team_ids)))
-    if access.has(Role.DSB):
-        parts.append(Q(kind=Kind.DATENSCHUTZBESCHWERDE))
-    if access.has(*CAPTURING_ROLES):
-        parts.append(Q(captured_by_id=access.user_id))
-    if not parts:
-        return None
-    combined = parts[0]
-    for part in parts[1:]:
-        combined |= part
+    if any(not q for q in qs):
+        return Q()  # an empty Q is every case (and would vanish in an OR)
+    combined = qs[0]
+    for q in qs[1:]:
+        combined |= q
     return combined
 
 
-def visible_cases(user: User, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """The cases this user may see, narrowed from `queryset` (default: all cases)."""
+@dataclass(frozen=True)
+class Visibility:
+    """What one user may see: the cases of any `contents` rule they may read, those of any
+    `existence` rule they may only know to exist."""
+
+    jobcenter_id: int | None
+    contents: tuple[Rule, ...]
+    existence: tuple[Rule, ...]
+
+    def q(self, *, contents_only: bool = False) -> Q | None:
+        """The filter over all cases; None: none at all."""
+        if self.jobcenter_id is None:
+            return None
+        q = _any(self.contents if contents_only else (*self.contents, *self.existence))
+        return None if q is None else q & Q(jobcenter_id=self.jobcenter_id)
+
+    def sees_contents(self, case: Case) -> bool:
+        return case.jobcenter_id == self.jobcenter_id and any(
+            rule.holds(case) for rule in self.contents
+        )
+
+    def sees(self, case: Case) -> bool:
+        return self.sees_contents(case) or (
+            case.jobcenter_id == self.jobcenter_id
+            and any(rule.holds(case) for rule in self.existence)
+        )
+
+
+def visibility_for(access: Access) -> Visibility:
+    user = access.user_id
+    if user is None or access.jobcenter_id is None:
+        return Visibility(None, (), ())
+    about_me = _dab_about([user])
+    own: list[Clause] = []
+    contents: list[Rule] = []
+    for grant in access.grants:
+        clauses = _grant_clauses(grant, access)
+        if grant.principal_id is None:
+            own.extend(clauses)
+        elif clauses:
+            # Standing in for someone never opens a DAB about that person.
+            contents.append(Rule(tuple(clauses), (about_me, _dab_about([grant.principal_id]))))
+    existence: list[Rule] = []
+    if access.has(*CAPTURING_ROLES):
+        mine = Condition("captured_by_id", frozenset({user}))
+        own.append(Clause((mine, Condition("kind", CONFIDENTIAL, include=False))))
+        existence.append(Rule((Clause((mine, Condition("kind", CONFIDENTIAL))),), (about_me,)))
+    if own:
+        contents.insert(0, Rule(tuple(own), (about_me,)))
+    return Visibility(access.jobcenter_id, tuple(contents), tuple(existence))
+
+
+def visibility_of(user: User) -> Visibility:
+    return visibility_for(access_for(user))
+
+
+def visible_cases(
+    user: User, queryset: QuerySet[Case] | None = None, *, contents_only: bool = False
+) -> QuerySet[Case]:
+    """The cases this user may see, narrowed from `queryset` (default: all cases);
+    `contents_only`: only those whose contents they may read."""
     queryset = Case.objects.all() if queryset is None else queryset
-    access = access_for(user)
-    rule = visibility(access)
+    rule = visibility_of(user).q(contents_only=contents_only)
     if rule is None:
         return queryset.none()
-    return queryset.filter(rule, jobcenter_id=access.jobcenter_id)
+    return queryset.filter(rule)
+
+
+def sees_contents(user: User, case: Case) -> bool:
+    return visibility_of(user).sees_contents(case)
 
 
 def can_capture(user: User) -> bool:
@@ -82,18 +229,30 @@ def can_register(user: User) -> bool:
 
 
 def can_change(user: User, case: Case) -> bool:
+    """The acting KRM-B changes the cases whose contents they may read."""
     access = access_for(user)
-    return access.acts_as_krmb and case.jobcenter_id == access.jobcenter_id
+    return access.acts_as_krmb and visibility_for(access).sees_contents(case)
 
 
 def get_case(
-    user: User, case_id: int, *, change: bool = False, queryset: QuerySet[Case] | None = None
+    user: User,
+    case_id: int,
+    *,
+    change: bool = False,
+    queryset: QuerySet[Case] | None = None,
+    existence_only_ok: bool = False,
 ) -> Case:
-    """The case if the user may see it (else 404) and, with change=True, change it (else 403);
-    fetched through `queryset`, so that a page can load what it shows in the same query."""
-    case = visible_cases(user, queryset).filter(pk=case_id).first()
+    """The case if the user may read it (else 404) and, with change=True, change it (else
+    403); fetched through `queryset`, so that a page can load what it shows in the same
+    query. `existence_only_ok`: also a case the user may only know to exist (its
+    `contents_visible` is then False); only the case page and the API detail ask for it."""
+    visibility = visibility_of(user)
+    rule = visibility.q(contents_only=not existence_only_ok)
+    queryset = Case.objects.all() if queryset is None else queryset
+    case = queryset.filter(rule, pk=case_id).first() if rule is not None else None
     if case is None:
         raise Http404("Fall nicht gefunden")
-    if change and not can_change(user, case):
+    case.contents_visible = visibility.sees_contents(case)
+    if change and not (case.contents_visible and can_change(user, case)):
         raise PermissionDenied("Sie dürfen diesen Fall nicht ändern.")
     return case

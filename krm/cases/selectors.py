@@ -15,6 +15,7 @@ from krm.lib import aktenzeichen as az
 
 from . import permissions, search
 from .deadlines import Clock
+from .kinds import CONFIDENTIAL
 from .models import AktenzeichenRecord, Case, CaseLink, Topic
 
 # "Open" as a status filter: every status in which deadlines run.
@@ -51,10 +52,17 @@ def search_filter(query: str) -> Q:
     return Q(pk__in=ids) if ids is not None else Q(pk__in=[])  # no words: nothing matches
 
 
+def _filters_contents(f: CaseFilter) -> bool:
+    """Whether a filter looks into case contents: then cases the user may only know to
+    exist stay out (their unit, topics, status or words are not theirs to search)."""
+    full_text = bool(f.q.strip()) and az.parse(f.q) is None
+    return bool(f.channel or f.status or f.deadline_state or f.org_unit or f.topic or full_text)
+
+
 def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) -> QuerySet[Case]:
     """The cases this user may see, filtered, most urgent first (not yet evaluated)."""
-    qs = permissions.visible_cases(user)
     f = filters
+    qs = permissions.visible_cases(user, contents_only=_filters_contents(f))
     if f.mine:
         qs = qs.filter(captured_by=user)
     if f.kind:
@@ -102,7 +110,9 @@ def case_detail(*, user: User, case_id: int, change: bool = False) -> Case:
         "forwardings__forwarded_by",
         "aktenzeichen_records",
     )
-    return permissions.get_case(user, case_id, change=change, queryset=page_data)
+    return permissions.get_case(
+        user, case_id, change=change, queryset=page_data, existence_only_ok=not change
+    )
 
 
 def find_case(*, user: User, aktenzeichen: str) -> Case | None:
@@ -119,9 +129,36 @@ class LinkedCase:
 
 
 def linked_cases(*, user: User, case: Case) -> list[LinkedCase]:
-    links = list(CaseLink.objects.filter(Q(first=case) | Q(second=case)).order_by("created_at"))
-    other_ids = [link.second_id if link.first_id == case.pk else link.first_id for link in links]
-    visible = {c.pk: c for c in permissions.visible_cases(user).filter(pk__in=other_ids)}
-    return [
-        LinkedCase(link, visible.get(other)) for link, other in zip(links, other_ids, strict=True)
-    ]
+    """The cases linked to `case`: those the user may read, a placeholder for others; a
+    confidential case the user may not read is left out, so that nobody learns of a
+    Dienstaufsichtsbeschwerde about them through a link."""
+    links = list(
+        CaseLink.objects.filter(Q(first=case) | Q(second=case))
+        .select_related("first", "second")
+        .order_by("created_at")
+    )
+    visibility = permissions.visibility_of(user)
+    result = []
+    for link in links:
+        other = link.second if link.first_id == case.pk else link.first
+        if visibility.sees_contents(other):
+            result.append(LinkedCase(link, other))
+        elif other.kind not in CONFIDENTIAL:
+            result.append(LinkedCase(link, None))
+    return result
+
+
+def readable_case_ids(*, user: User, ids: set[int]) -> tuple[frozenset[int], frozenset[int]]:
+    """Of the cases named by id (in a timeline), those the user may read, and those to
+    leave unmentioned (confidential ones they may not read)."""
+    if not ids:
+        return frozenset(), frozenset()
+    visibility = permissions.visibility_of(user)
+    readable, unmentioned = set(), set()
+    fields = ("id", "jobcenter_id", "kind", "captured_by_id", "bereich_id", "org_unit_id")
+    for other in Case.objects.filter(pk__in=ids).only(*fields, "staff_concerned_id"):
+        if visibility.sees_contents(other):
+            readable.add(other.pk)
+        elif other.kind in CONFIDENTIAL:
+            unmentioned.add(other.pk)
+    return frozenset(readable), frozenset(unmentioned)

@@ -44,7 +44,11 @@ def worklist(request: HttpRequest, mine: bool = False) -> HttpResponse:
     page = Paginator(selectors.with_list_data(qs), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    rows = [(case, clock.state(case.next_due)) for case in page.object_list]
+    visibility = permissions.visibility_for(access)
+    rows = [
+        (case, clock.state(case.next_due), visibility.sees_contents(case))
+        for case in page.object_list
+    ]
     return render(
         request,
         "cases/worklist.html",
@@ -67,13 +71,14 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.case_detail(user=request.user, case_id=case_id)
+    if not case.contents_visible:
+        # Captured by this user, but confidential: only that it exists.
+        return render(request, "cases/detail_confidential.html", {"case": case})
     access = access_for(request.user)
     clock = Clock.for_jobcenter(case.jobcenter_id)
     can_change = permissions.can_change(request.user, case)
     named = {e.data["mit_id"] for e in case.events.all() if "mit_id" in e.data}
-    visible_ids = frozenset(
-        permissions.visible_cases(request.user).filter(pk__in=named).values_list("pk", flat=True)
-    )
+    visible_ids, unmentioned_ids = selectors.readable_case_ids(user=request.user, ids=named)
     return render(
         request,
         "cases/detail.html",
@@ -83,6 +88,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "links": selectors.linked_cases(user=request.user, case=case),
             "can_change": can_change,
             "visible_ids": visible_ids,
+            "events": [e for e in case.events.all() if e.data.get("mit_id") not in unmentioned_ids],
             "transitions": {t.name for t in workflow.available(case, access)},
             # Distinct ids: the forms share field names (version) on one page.
             "ack_form": AcknowledgementForm(initial={"version": case.version}, auto_id="ack_%s"),

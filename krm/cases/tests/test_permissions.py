@@ -17,11 +17,11 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from krm.accounts.models import Absence, User
+from krm.accounts.models import Absence, RoleAssignment, User
 from krm.accounts.roles import Role
 from krm.api.models import ApiToken
 from krm.audit.models import Event
-from krm.cases import services
+from krm.cases import permissions, services
 from krm.cases.models import AktenzeichenRecord, Case, CaseLink, Customer, Forwarding, Topic
 from krm.cases.permissions import visible_cases
 from krm.cases.workflow import Status
@@ -29,57 +29,72 @@ from krm.testing.factories import JobcenterFactory, UserFactory, make_case
 
 # --- the cases ---------------------------------------------------------------------------
 
-# key: (who captures it, quick capture?, org unit attribute of `org`, kind)
+# key: (who captures it, quick capture?, org unit attribute of `org`, kind, staff concerned)
+# A quick capture is a Beschwerde; a confidential kind there is the KRM-B's later correction
+# (the way a colleague's capture becomes a DAB or a Datenschutzbeschwerde).
 CASES = {
-    "c711": ("krmb", False, "t711", "beschwerde"),
-    "c712": ("krmb", False, "t712", "beschwerde"),
-    "c721": ("krmb", False, "t721", "beschwerde"),
-    "dsb721": ("krmb", False, "t721", "datenschutzbeschwerde"),
-    "quick_ma": ("mitarbeiter", True, "t721", "beschwerde"),  # staff of 711, for Team 721
-    "quick_vz": ("vorzimmer", True, None, "beschwerde"),  # no unit named
+    "c711": ("krmb", False, "t711", "beschwerde", None),
+    "c712": ("krmb", False, "t712", "beschwerde", None),
+    "c721": ("krmb", False, "t721", "beschwerde", None),
+    "dsb721": ("krmb", False, "t721", "datenschutzbeschwerde", None),
+    "quick_ma": ("mitarbeiter", True, "t721", "beschwerde", None),  # staff of 711, for 721
+    "quick_vz": ("vorzimmer", True, None, "beschwerde", None),  # no unit named
+    "dab_tl": ("krmb", False, "t711", "dienstaufsichtsbeschwerde", "tl"),  # against TL 711
+    "dab_ma": ("mitarbeiter", True, "t711", "dienstaufsichtsbeschwerde", "kollegin"),
+    "dsb_vz": ("vorzimmer", True, "t712", "datenschutzbeschwerde", None),
+    "dab_gf": ("krmb", False, None, "dienstaufsichtsbeschwerde", "gf"),  # against the GF
 }
 
 # --- who sees / changes which case --------------------------------------------------------
-# W: sees and changes it; R: sees it, may not change it; -: may not see it (404, invisible).
+# W: sees and changes it; R: sees it, may not change it; E: captured it, may only know that
+# it exists (the case page and the API show Aktenzeichen, kind and date, nothing else; every
+# other screen is a 404); -: may not see it (404, invisible).
 # Then the screens without a case: quick capture, full registration, POST /api/v1/cases.
 # vertretung_acting: the Vertretung while the KRM-B is absent (R-O-4); other_jc_krmb: the
-# KRM-B of another Jobcenter; tl711_dsb: TL of 711 who is also DSB (roles add up).
+# KRM-B of another Jobcenter; tl711_dsb: TL of 711 who is also DSB (roles add up);
+# kollegin: staff of 711 a DAB is about; deputy_tl: named deputy of the absent TL of 711;
+# admin_deputy: the administrator entered (in the database) as the absent KRM-B's deputy;
+# controlling_tl: a Controlling account that (in the database) also holds TL 711.
 # fmt: off
 MATRIX = {
-    #                     c711 c712 c721 dsb721 quick_ma quick_vz  schnell regist. API-POST
-    "krmb":              ("W    W    W    W      W        W",      200,    200,    201),
-    "vertretung":        ("R    R    R    R      R        R",      200,    403,    403),
-    "vertretung_acting": ("W    W    W    W      W        W",      200,    200,    201),  # acting
-    "vorzimmer":         ("-    -    -    -      -        R",      200,    403,    403),
-    "gf":                ("R    R    R    R      R        R",      200,    403,    403),
-    "lgf":               ("R    R    R    R      R        R",      200,    403,    403),
-    "bl":                ("R    R    -    -      -        -",      200,    403,    403),  # BL 71
-    "tl":                ("R    -    -    -      -        -",      200,    403,    403),  # TL 711
-    "mitarbeiter":       ("-    -    -    -      R        -",      200,    403,    403),
-    "dsb":               ("-    -    -    R      -        -",      200,    403,    403),
-    "tl711_dsb":         ("R    -    -    R      -        -",      200,    403,    403),  # add up
-    "controlling":       ("-    -    -    -      -        -",      403,    403,    403),
-    "admin":             ("-    -    -    -      -        -",      403,    403,    403),
-    "other_jc_krmb":     ("-    -    -    -      -        -",      200,    200,    201),  # Mitte
+    #                     c711 c712 c721 dsb721 quick_ma quick_vz dab_tl dab_ma dsb_vz dab_gf   schnell regist. API-POST
+    "krmb":              ("W    W    W    W      W        W        W      W      W      W",      200,    200,    201),
+    "vertretung":        ("R    R    R    R      R        R        R      R      R      R",      200,    403,    403),
+    "vertretung_acting": ("W    W    W    W      W        W        W      W      W      W",      200,    200,    201),
+    "vorzimmer":         ("-    -    -    -      -        R        -      -      E      -",      200,    403,    403),
+    "gf":                ("R    R    R    R      R        R        R      R      R      -",      200,    403,    403),
+    "lgf":               ("R    R    -    -      -        -        R      R      R      -",      200,    403,    403),  # 71
+    "bl":                ("R    R    -    -      -        -        R      R      R      -",      200,    403,    403),  # BL 71
+    "tl":                ("R    -    -    -      -        -        -      R      -      -",      200,    403,    403),  # TL 711
+    "mitarbeiter":       ("-    -    -    -      R        -        -      E      -      -",      200,    403,    403),
+    "dsb":               ("-    -    -    R      -        -        -      -      R      -",      200,    403,    403),
+    "tl711_dsb":         ("R    -    -    R      -        -        R      R      R      -",      200,    403,    403),
+    "kollegin":          ("-    -    -    -      -        -        -      -      -      -",      200,    403,    403),
+    "deputy_tl":         ("R    -    -    -      -        -        -      R      -      -",      200,    403,    403),
+    "controlling":       ("-    -    -    -      -        -        -      -      -      -",      403,    403,    403),
+    "controlling_tl":    ("-    -    -    -      -        -        -      -      -      -",      403,    403,    403),
+    "admin":             ("-    -    -    -      -        -        -      -      -      -",      403,    403,    403),
+    "admin_deputy":      ("-    -    -    -      -        -        -      -      -      -",      403,    403,    403),
+    "other_jc_krmb":     ("-    -    -    -      -        -        -      -      -      -",      200,    200,    201),  # Mitte
 }
 # fmt: on
 
 # Every screen and endpoint on a case, in the order walked (the POST steps change the case:
-# acknowledge, close, reopen, link). Expected status for W, R and -.
+# acknowledge, close, reopen, link). Expected status for W, R, E and -.
 # fmt: off
 STEPS = [
-    # name             method  url                                    W    R    -
-    ("Fallseite",      "get",  "/faelle/{id}/",                       200, 200, 404),
-    ("Bearbeiten",     "get",  "/faelle/{id}/bearbeiten/",            200, 403, 404),
-    ("Art",            "get",  "/faelle/{id}/art/",                   200, 403, 404),
-    ("API",            "api",  "/api/v1/cases/{id}",                  200, 200, 404),
-    ("Bestätigung",    "post", "/faelle/{id}/eingangsbestaetigung/",  302, 403, 404),
-    ("Abschließen",    "post", "/faelle/{id}/abschliessen/",          302, 403, 404),
-    ("Wiedereröffnen", "post", "/faelle/{id}/wiedereroeffnen/",       302, 403, 404),
-    ("Verknüpfen",     "post", "/faelle/{id}/verknuepfen/",           302, 403, 404),
+    # name             method  url                                    W    R    E    -
+    ("Fallseite",      "get",  "/faelle/{id}/",                       200, 200, 200, 404),
+    ("Bearbeiten",     "get",  "/faelle/{id}/bearbeiten/",            200, 403, 404, 404),
+    ("Art",            "get",  "/faelle/{id}/art/",                   200, 403, 404, 404),
+    ("API",            "api",  "/api/v1/cases/{id}",                  200, 200, 200, 404),
+    ("Bestätigung",    "post", "/faelle/{id}/eingangsbestaetigung/",  302, 403, 404, 404),
+    ("Abschließen",    "post", "/faelle/{id}/abschliessen/",          302, 403, 404, 404),
+    ("Wiedereröffnen", "post", "/faelle/{id}/wiedereroeffnen/",       302, 403, 404, 404),
+    ("Verknüpfen",     "post", "/faelle/{id}/verknuepfen/",           302, 403, 404, 404),
 ]
 # fmt: on
-COLUMN = {"W": 0, "R": 1, "-": 2}
+COLUMN = {"W": 0, "R": 1, "E": 2, "-": 3}
 
 
 def _row(role: str) -> dict[str, str]:
@@ -88,9 +103,18 @@ def _row(role: str) -> dict[str, str]:
     return dict(zip(CASES, marks, strict=True))
 
 
+def _colleague(org) -> User:
+    return UserFactory(
+        username="kollegin",
+        jobcenter=org.jobcenter,
+        home_unit=org.t711,
+        roles=[Role.MITARBEITER],
+    )
+
+
 def _user(org, role: str) -> User:
+    today = timezone.localdate()
     if role == "vertretung_acting":
-        today = timezone.localdate()
         Absence.objects.create(user=org["krmb"], start=today, end=today)
         return org["vertretung"]
     if role == "tl711_dsb":
@@ -100,20 +124,52 @@ def _user(org, role: str) -> User:
     if role == "other_jc_krmb":
         other = JobcenterFactory(name="Jobcenter Berlin Mitte", slug="mitte")
         return UserFactory(username="krmb_mitte", jobcenter=other, roles=[Role.KRMB])
+    if role == "kollegin":
+        return User.objects.get(username="kollegin")
+    if role == "deputy_tl":
+        deputy = UserFactory(
+            username="ma712", jobcenter=org.jobcenter, home_unit=org.t712, roles=[Role.MITARBEITER]
+        )
+        Absence.objects.create(user=org["tl"], start=today, end=today, deputy=deputy)
+        return deputy
+    if role == "admin_deputy":
+        # Refused by every form (accounts tests); here it is in the database anyway.
+        Absence.objects.create(user=org["krmb"], start=today, end=today, deputy=org["admin"])
+        return org["admin"]
+    if role == "controlling_tl":
+        RoleAssignment.objects.create(user=org["controlling"], role=Role.TL, org_unit=org.t711)
+        return org["controlling"]
     return org[role]
 
 
 def _make_cases(org) -> dict[str, Case]:
     cases = {}
-    for key, (captor, quick, unit, kind) in CASES.items():
-        cases[key] = make_case(
+    for key, (captor, quick, unit, kind, concerned) in CASES.items():
+        case = make_case(
             org[captor],
             quick_capture=quick,
-            kind=kind,
+            kind="beschwerde" if quick else kind,
             org_unit=getattr(org, unit) if unit else None,
             subject=f"Betreff {key}",
             customer={"name": f"Kundin {key.replace('_', '')}"},
+            **(
+                {"staff_concerned": User.objects.get(username=concerned)}
+                if not quick and concerned
+                else {}
+            ),
         )
+        if quick and kind != "beschwerde":
+            case = services.correct_kind(
+                actor=org["krmb"], case=case, expected_version=case.version, kind=kind
+            )
+        if quick and concerned:
+            case = services.update_case(
+                actor=org["krmb"],
+                case=case,
+                expected_version=case.version,
+                changes={"staff_concerned": User.objects.get(username=concerned)},
+            )
+        cases[key] = case
     return cases
 
 
@@ -155,31 +211,55 @@ def _assert_effect(step: str, case: Case, partner: Case) -> None:
         assert CaseLink.objects.filter(first_id=pair[0], second_id=pair[1]).exists()
 
 
+def _contents(key: str, case: Case) -> list[str]:
+    """What a reader who may only know that a case exists must not see of it."""
+    return [case.subject, f"Kundin {key.replace('_', '')}", "Ich erreiche niemanden"]
+
+
 @pytest.mark.parametrize("role", list(MATRIX))
 def test_permission_matrix(client: Client, org, role: str) -> None:
-    """R-O-2 / R-O-4: every role × every case screen and endpoint × every kind of case."""
-    user = _user(org, role)
+    """R-O-2 / R-O-4 / R-O-5, R-K7, R-K8: every role × every case screen and endpoint ×
+    every kind of case, including a DAB against a TL, a DAB a colleague captured, a DAB
+    against the GF and Datenschutzbeschwerden."""
+    _colleague(org)
     cases = _make_cases(org)
+    user = _user(org, role)
     row = _row(role)
     visible = {key for key, mark in row.items() if mark != "-"}
+    readable = {key for key, mark in row.items() if mark in "WR"}
     client.force_login(user)
     _token, key = ApiToken.issue(user)
 
-    # Lists first (the steps below change the cases): only the visible cases count.
-    assert _count(client.get("/faelle/")) == len(visible)
-    mine = {k for k, spec in CASES.items() if org[spec[0]] == user}
-    assert _count(client.get("/faelle/meine/")) == len(mine)
-    assert _api(client, key, "get", "/api/v1/cases").json()["count"] == len(visible)
+    # Lists first (the steps below change the cases): only the visible cases count. Whether
+    # a case is still open is its contents: the open worklist holds only readable cases.
+    assert _count(client.get("/faelle/")) == len(readable)
+    worklist = client.get("/faelle/", {"status": ""})
+    assert _count(worklist) == len(visible)
+    for case_key in visible - readable:
+        for text in _contents(case_key, cases[case_key]):
+            assert text not in worklist.content.decode(), (case_key, text)
+    mine = {
+        k
+        for k, spec in CASES.items()
+        if org[spec[0]] == user and k in visible  # a DAB about oneself stays out, too
+    }
+    assert _count(client.get("/faelle/meine/", {"status": ""})) == len(mine)
+    listed = _api(client, key, "get", "/api/v1/cases", {"page_size": 100}).json()
+    assert listed["count"] == len(visible)
+    for item in listed["results"]:
+        case_key = next(k for k, c in cases.items() if c.pk == item["id"])
+        assert ("subject" in item) == (case_key in readable), case_key
     for case_key, case in cases.items():
+        # The Aktenzeichen finds every visible case; words only those one may read.
         expected = int(case_key in visible)
-        for query in (
-            case.aktenzeichen,
-            f"Betreff {case_key}",
-            f"Kundin {case_key}".replace("_", ""),
-        ):
-            assert _count(client.get("/faelle/", {"q": query, "status": ""})) == expected, query
+        assert _count(client.get("/faelle/", {"q": case.aktenzeichen, "status": ""})) == expected
         found = _api(client, key, "get", "/api/v1/cases", {"q": case.aktenzeichen}).json()
         assert found["count"] == expected, case_key
+        expected = int(case_key in readable)
+        for query in (f"Betreff {case_key}", f"Kundin {case_key}".replace("_", "")):
+            assert _count(client.get("/faelle/", {"q": query, "status": ""})) == expected, query
+            found = _api(client, key, "get", "/api/v1/cases", {"q": query}).json()
+            assert found["count"] == expected, (case_key, query)
 
     # Every case screen and step.
     keys = list(cases)
@@ -187,6 +267,7 @@ def test_permission_matrix(client: Client, org, role: str) -> None:
         partner = cases[keys[(index + 1) % len(keys)]]
         mark = row[case_key]
         version_before = case.version
+        status_before = case.status
         for step, method, url, *codes in STEPS:
             path = url.format(id=case.pk)
             expected = codes[COLUMN[mark]]
@@ -198,14 +279,20 @@ def test_permission_matrix(client: Client, org, role: str) -> None:
             else:
                 response = client.post(path, _body(step, case, partner))
             assert response.status_code == expected, (role, case_key, step)
+            html = response.content.decode()
             if mark == "-":  # the 404 tells nothing about the case
-                assert case.aktenzeichen not in response.content.decode()
+                assert case.aktenzeichen not in html
+            if mark in "E-":
+                for text in _contents(case_key, case):
+                    assert text not in html, (case_key, step, text)
+            if mark == "E" and expected == 200:
+                assert case.aktenzeichen in html
             if expected == 302:
                 _assert_effect(step, case, partner)
         if mark != "W":
             case.refresh_from_db()
             assert case.version == version_before, (role, case_key)
-            assert case.status == Status.EINGEGANGEN and case.acknowledged_at is None
+            assert case.status == status_before and case.acknowledged_at is None
     if "W" not in row.values():
         assert not CaseLink.objects.exists()
 
@@ -232,6 +319,26 @@ def test_permission_matrix(client: Client, org, role: str) -> None:
     assert Case.objects.count() == before + (api_create == 201)
     if api_create == 201:
         assert Case.objects.get(pk=response.json()["id"]).jobcenter_id == user.jobcenter_id
+
+
+def test_visibility_rule_reads_the_same_in_sql_and_on_a_loaded_case(client: Client, org) -> None:
+    """The rules are written once and read twice (a database filter for lists, a check on a
+    loaded case for the case page and the services): both readings agree for every role and
+    case of the matrix."""
+    _colleague(org)
+    cases = _make_cases(org)
+    for role in MATRIX:
+        user = _user(org, role)
+        user = User.objects.get(pk=user.pk)  # no cached access from the set-up
+        visibility = permissions.visibility_of(user)
+        in_sql = set(permissions.visible_cases(user).values_list("pk", flat=True))
+        readable_sql = set(
+            permissions.visible_cases(user, contents_only=True).values_list("pk", flat=True)
+        )
+        for case in cases.values():
+            assert visibility.sees(case) == (case.pk in in_sql), (role, case.subject)
+            assert visibility.sees_contents(case) == (case.pk in readable_sql), (role, case.subject)
+        Absence.objects.all().delete()
 
 
 def test_each_jobcenter_numbers_its_own_cases(org) -> None:
@@ -481,3 +588,28 @@ def test_django_admin_shows_no_cases_even_to_a_superuser(client: Client, org) ->
         "/admin/audit/event/",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_dab_linked_to_a_case_the_accused_reads_leaves_no_trace_there(
+    client: Client, org
+) -> None:
+    """R-K7: the TL of 711 reads the team's complaint, but neither its links nor its
+    timeline mention the DAB about the TL linked to it; the BL sees both."""
+    complaint = make_case(org["krmb"], org_unit=org.t711, subject="Lange Wartezeit")
+    dab = make_case(
+        org["krmb"],
+        kind="dienstaufsichtsbeschwerde",
+        org_unit=org.t711,
+        staff_concerned=org["tl"],
+        subject="Verhalten der Teamleitung",
+    )
+    services.link_cases(actor=org["krmb"], case=complaint, other=dab, note="gleicher Vorgang")
+    client.force_login(org["tl"])
+    html = client.get(f"/faelle/{complaint.pk}/").content.decode()
+    assert dab.aktenzeichen not in html
+    assert "nicht einsehen" not in html  # not even a placeholder
+    assert "<strong>Verknüpft</strong>" not in html  # no timeline entry
+    assert "gleicher Vorgang" not in html
+    client.force_login(org["bl"])
+    html = client.get(f"/faelle/{complaint.pk}/").content.decode()
+    assert html.count(dab.aktenzeichen) >= 2  # the link and the timeline
