@@ -57,25 +57,26 @@ CASES = {
 # controlling_tl: a Controlling account that (in the database) also holds TL 711.
 # fmt: off
 MATRIX = {
-    #                     c711 c712 c721 dsb721 quick_ma quick_vz dab_tl dab_ma dsb_vz dab_gf   schnell regist. API-POST
-    "krmb":              ("W    W    W    W      W        W        W      W      W      W",      200,    200,    201),
-    "vertretung":        ("R    R    R    R      R        R        R      R      R      R",      200,    403,    403),
-    "vertretung_acting": ("W    W    W    W      W        W        W      W      W      W",      200,    200,    201),
-    "vorzimmer":         ("-    -    -    -      -        R        -      -      E      -",      200,    403,    403),
-    "gf":                ("R    R    R    R      R        R        R      R      R      -",      200,    403,    403),
-    "lgf":               ("R    R    -    -      -        -        R      R      R      -",      200,    403,    403),  # 71
-    "bl":                ("R    R    -    -      -        -        R      R      R      -",      200,    403,    403),  # BL 71
-    "tl":                ("R    -    -    -      -        -        -      R      -      -",      200,    403,    403),  # TL 711
-    "mitarbeiter":       ("-    -    -    -      R        -        -      E      -      -",      200,    403,    403),
-    "dsb":               ("-    -    -    R      -        -        -      -      R      -",      200,    403,    403),
-    "tl711_dsb":         ("R    -    -    R      -        -        R      R      R      -",      200,    403,    403),
-    "kollegin":          ("-    -    -    -      -        -        -      -      -      -",      200,    403,    403),
-    "deputy_tl":         ("R    -    -    -      -        -        -      R      -      -",      200,    403,    403),
-    "controlling":       ("-    -    -    -      -        -        -      -      -      -",      403,    403,    403),
-    "controlling_tl":    ("-    -    -    -      -        -        -      -      -      -",      403,    403,    403),
-    "admin":             ("-    -    -    -      -        -        -      -      -      -",      403,    403,    403),
-    "admin_deputy":      ("-    -    -    -      -        -        -      -      -      -",      403,    403,    403),
-    "other_jc_krmb":     ("-    -    -    -      -        -        -      -      -      -",      200,    200,    201),  # Mitte
+    # cases in the order of CASES: c711 c712 c721 dsb721 quick_ma quick_vz dab_tl dab_ma
+    # dsb_vz dab_gf; then quick capture, registration, API-POST
+    "krmb":              ("W W W W W W W W W W", 200, 200, 201),
+    "vertretung":        ("R R R R R R R R R R", 200, 403, 403),
+    "vertretung_acting": ("W W W W W W W W W W", 200, 200, 201),
+    "vorzimmer":         ("- - - - - R - - E -", 200, 403, 403),
+    "gf":                ("R R R R R R R R R -", 200, 403, 403),
+    "lgf":               ("R R - - - - R R R -", 200, 403, 403),  # 71
+    "bl":                ("R R - - - - R R R -", 200, 403, 403),  # BL 71
+    "tl":                ("R - - - - - - R - -", 200, 403, 403),  # TL 711
+    "mitarbeiter":       ("- - - - R - - E - -", 200, 403, 403),
+    "dsb":               ("- - - R - - - - R -", 200, 403, 403),
+    "tl711_dsb":         ("R - - R - - R R R -", 200, 403, 403),
+    "kollegin":          ("- - - - - - - - - -", 200, 403, 403),
+    "deputy_tl":         ("R - - - - - - R - -", 200, 403, 403),
+    "controlling":       ("- - - - - - - - - -", 403, 403, 403),
+    "controlling_tl":    ("- - - - - - - - - -", 403, 403, 403),
+    "admin":             ("- - - - - - - - - -", 403, 403, 403),
+    "admin_deputy":      ("- - - - - - - - - -", 403, 403, 403),
+    "other_jc_krmb":     ("- - - - - - - - - -", 200, 200, 201),  # Mitte
 }
 # fmt: on
 
