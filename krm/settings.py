@@ -33,14 +33,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (0/1), got {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name, "").strip()
     if raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def env_list(name: str) -> list[str]:
@@ -235,14 +238,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (django-axes): counts in the database, per username and per address.
-AXES_FAILURE_LIMIT = env_int("KRM_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("KRM_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Login throttling (django-axes, krm/accounts/throttling.py): failures counted per username
+# and address, per username, and per address, each with its own limit; counts in the database.
+AXES_HANDLER = "krm.accounts.throttling.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("KRM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+KRM_LOGIN_FAILURE_LIMIT_USER = env_int("KRM_LOGIN_FAILURE_LIMIT_USER", 20, minimum=1)
+KRM_LOGIN_FAILURE_LIMIT_ADDRESS = env_int("KRM_LOGIN_FAILURE_LIMIT_ADDRESS", 100, minimum=1)
+KRM_LOGIN_KNOWN_DAYS = env_int("KRM_LOGIN_KNOWN_DAYS", 30, minimum=0)
+AXES_COOLOFF_TIME = env_int("KRM_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
+AXES_RESET_ON_SUCCESS = True  # the handler clears only the successful username's failures
+# Failures during a lockout do not extend it (the message says how long it lasts).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "krm.accounts.views.lockout_response"
 # Reverse proxies in front of krm (they set X-Forwarded-For); 0: none, use REMOTE_ADDR.
-KRM_PROXY_COUNT = env_int("KRM_PROXY_COUNT", 0)
+KRM_PROXY_COUNT = env_int("KRM_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "krm.accounts.client_ip.client_ip"
 AXES_SENSITIVE_PARAMETERS: list[str] = []  # the security log names username and address
 AXES_VERBOSE = False
@@ -275,7 +285,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("KRM_LOG_LEVEL", "INFO")},
     "loggers": {
-        "axes": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; successes are in AccessLog
         "django.db.backends": {"level": "INFO"},
     },
 }

@@ -5,10 +5,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-LOCKED_OUT = (
-    "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten und "
-    "versuchen Sie es dann erneut."
-)
+from .throttling import wait_minutes
+
+
+def locked_out_message(minutes: int) -> str:
+    wait = "einer Minute" if minutes == 1 else f"{minutes} Minuten"
+    return f"Zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in {wait} erneut."
 
 
 class LoginForm(AuthenticationForm):
@@ -28,6 +30,5 @@ class LoginView(auth_views.LoginView):
 def lockout_response(request: HttpRequest, credentials: dict | None = None) -> HttpResponse:
     """django-axes: what a throttled login gets, for known and unknown usernames alike."""
     form = LoginForm(request)
-    return render(
-        request, "accounts/login.html", {"form": form, "locked_out": LOCKED_OUT}, status=429
-    )
+    message = locked_out_message(wait_minutes(request, credentials))
+    return render(request, "accounts/login.html", {"form": form, "locked_out": message}, status=429)
