@@ -6,6 +6,7 @@ without KRM_ALLOWED_HOSTS or with a default or weak KRM_SECRET_KEY.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -50,13 +51,32 @@ def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def _entropy_bits(key: str) -> float:
+    """Shannon entropy of the key's characters times its length: a rough upper bound of
+    its randomness (a repeated pattern scores low)."""
+    counts = [key.count(c) for c in set(key)]
+    return -sum(n * math.log2(n / len(key)) for n in counts)
+
+
+def _periodic(key: str) -> bool:
+    """The key is a shorter string repeated ("abcde" × 12)."""
+    return any(
+        key == (key[:period] * (len(key) // period + 1))[: len(key)]
+        for period in range(1, len(key) // 2 + 1)
+    )
+
+
 def is_weak_secret(key: str) -> bool:
-    """Django's own rule for check --deploy (security.W009), plus our development default."""
+    """Django's own rule for check --deploy (security.W009), our development default, and
+    keys with too little randomness: a repeated pattern or under 200 bits by character
+    frequency (64 hex digits have 256, `secrets.token_urlsafe(64)` about 470)."""
     return (
         key == DEVELOPMENT_SECRET_KEY
         or key.startswith("django-insecure")
         or len(key) < 50
         or len(set(key)) < 5
+        or _periodic(key)
+        or _entropy_bits(key) < 200
     )
 
 
@@ -71,12 +91,17 @@ if DEBUG:
 else:
     if is_weak_secret(SECRET_KEY):
         raise ImproperlyConfigured(
-            "KRM_SECRET_KEY must be set to a random value of at least 50 characters in "
+            "KRM_SECRET_KEY must be set to a random value of at least 50 characters (no "
+            "repeated pattern) in "
             "production (KRM_DEBUG=0); e.g. python -c 'import secrets; "
             "print(secrets.token_urlsafe(64))'"
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("KRM_ALLOWED_HOSTS is required in production (KRM_DEBUG=0)")
+    if any("*" in host for host in ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            "KRM_ALLOWED_HOSTS must name the host names in production (KRM_DEBUG=0), no '*'"
+        )
     if DEMO:
         raise ImproperlyConfigured("KRM_DEMO=1 (demo logins) is not allowed with KRM_DEBUG=0")
 
@@ -103,6 +128,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "krm.accounts.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "krm.accounts.middleware.AdminInlineStyleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,6 +137,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "krm.accounts.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -148,6 +175,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in memory
+    if not DEBUG and not env_bool("KRM_ALLOW_SQLITE", False):
+        raise ImproperlyConfigured(
+            "Production (KRM_DEBUG=0) runs on PostgreSQL: set KRM_DATABASE_URL, or "
+            "KRM_ALLOW_SQLITE=1 to run on SQLite knowingly (one small office, no "
+            "concurrent writers, no database-level protection of the audit trail)"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -198,8 +231,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("KRM_SESSION_AGE", 8 * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Strict"
+# A session ends when the browser closes, after KRM_SESSION_IDLE_MINUTES without a request
+# and at the latest KRM_SESSION_AGE seconds after the login (krm/accounts/sessions.py).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env_int("KRM_SESSION_AGE", 8 * 3600, minimum=60)
+KRM_SESSION_IDLE_MINUTES = env_int("KRM_SESSION_IDLE_MINUTES", 30, minimum=1)
 CSRF_COOKIE_HTTPONLY = True
+# Request bodies: forms as Django's default (2.5 MB); API JSON bodies at most this size.
+KRM_API_MAX_BODY_BYTES = env_int("KRM_API_MAX_BODY_BYTES", 1_000_000, minimum=1024)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 if not DEBUG:
@@ -262,7 +303,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["krm.api.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["krm.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "krm.api.errors.exception_handler",

@@ -1,14 +1,21 @@
-"""The Django admin's own widgets set inline styles (calendars, filters); allow inline
-*styles* there, and only there. Scripts stay `'self'` everywhere."""
+"""Middleware of the accounts app: headers and session rules for every request."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+from . import sessions
 
 
 class AdminInlineStyleMiddleware:
+    """The Django admin's own widgets set inline styles (calendars, filters); allow inline
+    *styles* there, and only there. Scripts stay `'self'` everywhere."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -18,3 +25,40 @@ class AdminInlineStyleMiddleware:
             # Read by django-csp's middleware, which runs after this one on the way out.
             response._csp_update = {"style-src": ["'unsafe-inline'"]}
         return response
+
+
+class NoStoreMiddleware:
+    """Nothing krm answers may be kept by a browser or proxy cache: its pages and API
+    answers carry personal data (static files are served before this, by WhiteNoise)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)  # no-store, no-cache, must-revalidate, private
+        return response
+
+
+ENDED = {
+    sessions.IDLE: "Sie wurden nach längerer Inaktivität abgemeldet. Bitte melden Sie sich "
+    "erneut an.",
+    sessions.EXPIRED: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
+}
+
+
+class SessionGuardMiddleware:
+    """Idle time, maximum age and privilege changes of logged-in sessions."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            ended = sessions.check(request)
+            if ended:
+                messages.info(request, ENDED[ended])
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)  # the API answers for itself
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

@@ -6,6 +6,7 @@ from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from krm.jobcenters.models import Jobcenter
 
@@ -106,12 +107,22 @@ class User(AbstractUser):
         related_name="members",
     )
 
+    # Part of every session's authentication hash: a new value ends all sessions of the
+    # user at their next request ("überall abmelden").
+    session_epoch = models.CharField(max_length=32, default="", blank=True, editable=False)
+
     class Meta:
         verbose_name = "Benutzer/in"
         verbose_name_plural = "Benutzer/innen"
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        key_salt = "krm.accounts.models.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}|{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class RoleAssignment(models.Model):

@@ -1,4 +1,5 @@
-"""API errors: German messages; a stale edit (version) is a 409."""
+"""API errors: German messages (the JSON parser writes its own, krm/api/parsers.py); a
+stale edit (version) is a 409."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from krm.cases.services import ConflictError
 def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Nicht gefunden.")  # one answer, whatever was not found
-    if isinstance(exc, exceptions.ParseError):
-        exc = exceptions.ParseError("Der Inhalt ist kein gültiges JSON.")
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):

@@ -221,6 +221,7 @@ class CaseListQuerySerializer(StrictSerializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=200,
         help_text="Volltext über Betreff, Inhalt, Name; oder Aktenzeichen",
     )
     page = serializers.IntegerField(required=False)

@@ -139,6 +139,7 @@ class CaseListCreateView(generics.GenericAPIView):
         responses={
             201: CASE_OR_CONFIDENTIAL(),
             **ERRORS,
+            413: OpenApiResponse(ErrorSerializer, description="Anfrage zu groß"),
             415: OpenApiResponse(ErrorSerializer, description="Nur JSON (application/json)"),
         },
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PATTERN = re.compile(r"^(?P<plan>II-\d{4}(?:\.\d+)?)-(?P<year>\d{4})-(?P<number>\d{5,})$")
+PATTERN = re.compile(r"^(?P<plan>II-\d{4}(?:\.\d{1,3})?)-(?P<year>\d{4})-(?P<number>\d{5,9})$")
 
 # The file plan of the KRM concept [4.8]; a Jobcenter's own plan is data (FilePlanEntry),
 # seeded from this.

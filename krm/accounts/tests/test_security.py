@@ -32,6 +32,7 @@ PRODUCTION = {
     "KRM_SECRET_KEY": STRONG_SECRET,
     "KRM_ALLOWED_HOSTS": "krm.jobcenter.example",
     "KRM_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
+    "KRM_DATABASE_URL": "postgresql://krm@db.example/krm",
 }
 
 
@@ -51,12 +52,40 @@ def test_check_deploy_shows_no_issues_in_production_mode():
         ({"KRM_ALLOWED_HOSTS": ""}, "KRM_ALLOWED_HOSTS"),
         ({"KRM_DEMO": "1"}, "KRM_DEMO"),
         ({"KRM_PROXY_SSL_HEADER": "nonsense"}, "KRM_PROXY_SSL_HEADER"),
+        # Finding 8: a repeated pattern, a wildcard host, SQLite, login limits below one.
+        ({"KRM_SECRET_KEY": "abcde" * 12}, "KRM_SECRET_KEY"),
+        ({"KRM_SECRET_KEY": "Passwort1!" * 6}, "KRM_SECRET_KEY"),
+        ({"KRM_SECRET_KEY": "ab" * 20 + "cdefghijklm" + "ab" * 10}, "KRM_SECRET_KEY"),
+        ({"KRM_ALLOWED_HOSTS": "*"}, "KRM_ALLOWED_HOSTS"),
+        ({"KRM_ALLOWED_HOSTS": "krm.jobcenter.example,*"}, "KRM_ALLOWED_HOSTS"),
+        ({"KRM_DATABASE_URL": ""}, "PostgreSQL"),
+        ({"KRM_DATABASE_URL": "sqlite:////tmp/krm.sqlite3"}, "PostgreSQL"),
+        ({"KRM_LOGIN_FAILURE_LIMIT": "0"}, "KRM_LOGIN_FAILURE_LIMIT"),
+        ({"KRM_LOGIN_FAILURE_LIMIT": "-5"}, "KRM_LOGIN_FAILURE_LIMIT"),
+        ({"KRM_LOGIN_FAILURE_LIMIT_USER": "0"}, "KRM_LOGIN_FAILURE_LIMIT_USER"),
+        ({"KRM_LOGIN_FAILURE_LIMIT_ADDRESS": "-1"}, "KRM_LOGIN_FAILURE_LIMIT_ADDRESS"),
+        ({"KRM_LOGIN_COOLOFF_MINUTES": "0"}, "KRM_LOGIN_COOLOFF_MINUTES"),
+        ({"KRM_SESSION_IDLE_MINUTES": "0"}, "KRM_SESSION_IDLE_MINUTES"),
     ],
 )
 def test_production_refuses_unsafe_configuration(override, message):
     result = run_krm("check", **{**PRODUCTION, **override})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {
+            "KRM_SECRET_KEY": "4b1e29983c075206bbd70f7dc760259a4de6aa88c94a0a441ddb767d1da46356"
+        },  # secrets.token_hex(32)
+        {"KRM_DATABASE_URL": "", "KRM_ALLOW_SQLITE": "1"},  # SQLite, knowingly
+    ],
+)
+def test_production_accepts_a_sound_configuration(override):
+    result = run_krm("check", **{**PRODUCTION, **override})
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_mode_turns_on_https_settings():
