@@ -6,6 +6,7 @@ without KRM_ALLOWED_HOSTS or with a default or weak KRM_SECRET_KEY.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from pathlib import Path
@@ -104,6 +105,18 @@ else:
         )
     if DEMO:
         raise ImproperlyConfigured("KRM_DEMO=1 (demo logins) is not allowed with KRM_DEBUG=0")
+    if is_weak_secret(env_str("KRM_AUDIT_KEY")) or env_str("KRM_AUDIT_KEY") == SECRET_KEY:
+        raise ImproperlyConfigured(
+            "KRM_AUDIT_KEY must be set in production (KRM_DEBUG=0) to a random value of at "
+            "least 50 characters, other than KRM_SECRET_KEY; it seals the audit trail and "
+            "must stay the same for the life of the installation (docs/operations.md)"
+        )
+
+# The key of the audit trail's MACs (krm/audit/chain.py). Never rotate it: events sealed
+# with another key no longer verify. Development derives one from the secret key.
+KRM_AUDIT_KEY = (
+    env_str("KRM_AUDIT_KEY") or hashlib.sha256(f"krm-audit|{SECRET_KEY}".encode()).hexdigest()
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -116,6 +129,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    "pgtrigger",
     "krm.jobcenters",
     "krm.accounts",
     "krm.audit",

@@ -7,8 +7,14 @@ from typing import Any
 from django import forms
 
 from krm.accounts.models import OrgUnit
-from krm.intake.forms import DATETIME_FORMATS, DateTimeLocalInput, OrgUnitChoiceField
+from krm.intake.forms import (
+    DATETIME_FORMATS,
+    CustomerFieldsMixin,
+    DateTimeLocalInput,
+    OrgUnitChoiceField,
+)
 
+from . import privacy
 from .deadlines import DeadlineState
 from .kinds import Channel, Kind, Outcome
 from .models import Topic
@@ -121,3 +127,45 @@ class ReopenForm(VersionForm):
 class LinkForm(forms.Form):
     aktenzeichen = forms.CharField(label="Aktenzeichen des anderen Falls", max_length=40)
     note = forms.CharField(label="Bemerkung", max_length=300, required=False)
+
+
+class RectifyForm(CustomerFieldsMixin, forms.Form):
+    """Art. 16: the corrected values; the old ones disappear from the timeline."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    subject = forms.CharField(label="Betreff", max_length=300)
+    text = forms.CharField(label="Inhalt", required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    reason = forms.CharField(
+        label="Grund der Berichtigung",
+        max_length=500,
+        help_text="z. B. „Antrag der Kundin vom 02.12.2026: Name falsch geschrieben“",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_customer_fields()
+        self.order_fields(["version", "subject", "text", *self.fields])  # reason last
+        self.fields["reason"] = self.fields.pop("reason")
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {"subject": data["subject"], "text": data["text"], "customer": self.customer_data()}
+
+
+class EraseForm(forms.Form):
+    """Art. 17: which personal data are erased, from the case and its timeline."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    fields = forms.MultipleChoiceField(
+        label="Zu löschende Daten",
+        choices=list(privacy.ERASABLE.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(
+        label="Grund der Löschung",
+        max_length=500,
+        help_text="z. B. „Löschantrag nach Art. 17 DSGVO vom 02.12.2026“",
+    )
+    confirm = forms.BooleanField(
+        label="Ich weiß: Die Löschung lässt sich nicht rückgängig machen.", required=True
+    )

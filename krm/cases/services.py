@@ -15,6 +15,7 @@ from django.utils import timezone
 from krm.accounts.access import access_for
 from krm.accounts.models import OrgUnit, User
 from krm.audit.models import EventType
+from krm.audit.personal import Personal
 from krm.audit.services import diff, record
 from krm.jobcenters.models import Jobcenter
 from krm.lib.workdays import WorkdayCalendar, berlin_date
@@ -90,20 +91,30 @@ def _transition(case: Case, name: str, *, actor: User, data: dict | None = None)
 
 
 def snapshot(case: Case) -> dict[str, Any]:
-    """The user-editable data of a case, for change records."""
+    """The user-editable data of a case, for change records; personal values marked, so
+    that they can be erased from the record later (GDPR art. 16, 17)."""
     customer = getattr(case, "customer", None) if case.pk else None
     return {
         "kind": case.kind,
         "channel": case.channel,
         "received_at": case.received_at.isoformat() if case.received_at else None,
-        "subject": case.subject,
-        "text": case.text,
+        "subject": Personal(case.subject, "subject"),
+        "text": Personal(case.text, "text"),
         "org_unit": case.org_unit.code if case.org_unit_id else None,
         "staff_concerned": case.staff_concerned.username if case.staff_concerned_id else None,
         "topics": sorted(t.code for t in case.topics.all()) if case.pk else [],
         "escalation_level": case.escalation_level,
-        "customer": customer.as_dict() if customer else None,
+        "customer": {
+            name: Personal(value, f"customer.{name}") for name, value in customer.as_dict().items()
+        }
+        if customer
+        else None,
     }
+
+
+def personal_note(text: str) -> Personal:
+    """Free text on a step (a note, a reason): it may name people."""
+    return Personal(text, "notes")
 
 
 # --- validation ------------------------------------------------------------------------
@@ -216,7 +227,7 @@ def _forward(case: Case, *, actor: User, recipient: str, note: str) -> Forwardin
         case=case,
         type=EventType.CASE_FORWARDED,
         actor=actor,
-        data={"an": recipient, "bemerkung": note},
+        data={"an": recipient, "bemerkung": personal_note(note)},
     )
     return forwarding
 
@@ -379,7 +390,7 @@ def correct_kind(
             data={
                 "kind": {"alt": old_kind, "neu": kind},
                 "aktenzeichen": {"alt": old_aktenzeichen, "neu": case.aktenzeichen},
-                "bemerkung": note,
+                "bemerkung": personal_note(note),
             },
         )
         if was_in_scope and not is_in_scope(kind):
@@ -447,7 +458,9 @@ def reopen_case(*, actor: User, case: Case, expected_version: int, reason: str =
         previous = {"ergebnis": case.outcome, "abgeschlossen": case.closed_at}
         case.closed_at = None
         case.outcome = ""
-        _transition(case, "wiedereroeffnen", actor=actor, data={"grund": reason, **previous})
+        _transition(
+            case, "wiedereroeffnen", actor=actor, data={"grund": personal_note(reason), **previous}
+        )
         _save(case)
     return case
 
@@ -470,7 +483,7 @@ def link_cases(*, actor: User, case: Case, other: Case, note: str = "") -> CaseL
                 case=a,
                 type=EventType.CASE_LINKED,
                 actor=actor,
-                data={"mit": b.aktenzeichen, "mit_id": b.pk, "bemerkung": note},
+                data={"mit": b.aktenzeichen, "mit_id": b.pk, "bemerkung": personal_note(note)},
             )
     return link
 

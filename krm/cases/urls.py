@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:case_id>/abschliessen/", views.close, name="close"),
     path("<int:case_id>/wiedereroeffnen/", views.reopen, name="reopen"),
     path("<int:case_id>/verknuepfen/", views.link, name="link"),
+    path("<int:case_id>/datenschutz/", views.privacy_steps, name="privacy"),
     path("<int:case_id>/verknuepfungen/<int:link_id>/loesen/", views.unlink, name="unlink"),
 ]

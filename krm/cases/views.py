@@ -18,13 +18,15 @@ from django.views.decorators.http import require_POST
 from krm.accounts.access import access_for
 from krm.intake.forms import CaseForm, apply_service_errors
 
-from . import permissions, selectors, services, workflow
+from . import permissions, privacy, selectors, services, workflow
 from .deadlines import Clock
 from .forms import (
     AcknowledgementForm,
     CloseForm,
+    EraseForm,
     KindCorrectionForm,
     LinkForm,
+    RectifyForm,
     ReopenForm,
     WorklistFilterForm,
 )
@@ -297,3 +299,59 @@ def unlink(request: HttpRequest, case_id: int, link_id: int) -> HttpResponse:
     services.unlink_cases(actor=request.user, link=link_obj)
     messages.success(request, "Die Verknüpfung ist gelöst.")
     return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+def privacy_steps(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Rectify or erase personal data of a case (GDPR art. 16, 17): the acting KRM-B."""
+    case = selectors.case_detail(user=request.user, case_id=case_id, change=True)
+    customer = getattr(case, "customer", None)
+    rectify_form = RectifyForm(
+        initial={
+            "version": case.version,
+            "subject": case.subject,
+            "text": case.text,
+            **({f"customer_{k}": v for k, v in customer.as_dict().items()} if customer else {}),
+        },
+        auto_id="rectify_%s",
+    )
+    erase_form = EraseForm(initial={"version": case.version}, auto_id="erase_%s")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "berichtigen":
+                rectify_form = RectifyForm(request.POST, auto_id="rectify_%s")
+                if rectify_form.is_valid():
+                    data = rectify_form.cleaned_data
+                    privacy.rectify(
+                        actor=request.user,
+                        case=case,
+                        expected_version=data["version"],
+                        changes=rectify_form.changes(),
+                        reason=data["reason"],
+                    )
+                    messages.success(request, "Die Daten sind berichtigt.")
+                    return redirect("cases:detail", case_id=case.pk)
+            elif action == "loeschen":
+                erase_form = EraseForm(request.POST, auto_id="erase_%s")
+                if erase_form.is_valid():
+                    data = erase_form.cleaned_data
+                    privacy.erase(
+                        actor=request.user,
+                        case=case,
+                        expected_version=data["version"],
+                        fields=set(data["fields"]),
+                        reason=data["reason"],
+                    )
+                    messages.success(request, "Die Daten sind gelöscht.")
+                    return redirect("cases:detail", case_id=case.pk)
+        except services.ConflictError as exc:
+            return _conflict(request, case.pk, exc)
+        except ValidationError as exc:
+            form = rectify_form if action == "berichtigen" else erase_form
+            apply_service_errors(form, exc)
+    return render(
+        request,
+        "cases/privacy.html",
+        {"case": case, "rectify_form": rectify_form, "erase_form": erase_form},
+    )

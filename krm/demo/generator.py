@@ -20,7 +20,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from krm.accounts.models import OrgUnit, User
-from krm.audit.models import Event, EventType
+from krm.audit.chain import GENESIS
+from krm.audit.models import ChainHead, Event, EventType
+from krm.audit.personal import Personal
+from krm.audit.services import seal
 from krm.cases import deadlines, search
 from krm.cases.kinds import (
     DEFAULT_FORWARDING_RECIPIENT,
@@ -372,7 +375,7 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
                     "erfassung": "generiert",
                     "kind": plan.kind,
                     "channel": plan.channel,
-                    "subject": plan.subject,
+                    "subject": Personal(plan.subject, "subject"),
                 },
             )
         )
@@ -406,11 +409,59 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
             events.append(
                 (r.pk, EventType.CASE_FORWARDED, r.captured_by, plan.received_at, {"an": recipient})
             )
-    _raw_insert(Event, ["case", "type", "actor", "created_at", "data"], events)
+    _insert_chained(events)
     _raw_insert(
         Forwarding, ["case", "recipient", "forwarded_at", "forwarded_by", "note"], forwardings
     )
     search.reindex(r.pk for r in rows)
+
+
+EVENT_COLUMNS = [
+    "case", "type", "actor", "created_at", "data", "personal", "digests", "chain", "seq", "mac",
+]  # fmt: skip
+
+
+def _insert_chained(events: list[tuple]) -> None:
+    """The events of new cases, each case's in order, sealed into its chain."""
+    rows, heads = [], []
+    chains: dict[int, tuple[int, str]] = {}
+    for case_id, type_, actor, created_at, data in events:
+        name = f"case:{case_id}"
+        seq, prev = chains.get(case_id, (0, GENESIS))
+        sealed = seal(
+            chain_name=name,
+            seq=seq + 1,
+            prev=prev,
+            type=type_,
+            case_id=case_id,
+            actor_id=actor,
+            subject_user_id=None,
+            created_at=created_at,
+            data=data,
+        )
+        rows.append(
+            (case_id, type_, actor, created_at, sealed.data, sealed.personal, sealed.digests)
+        )
+        rows[-1] = (*rows[-1], name, seq + 1, sealed.mac)
+        chains[case_id] = (seq + 1, sealed.mac)
+    heads = [(f"case:{case_id}", case_id, seq, mac) for case_id, (seq, mac) in chains.items()]
+    _raw_insert(
+        Event,
+        [
+            "case",
+            "type",
+            "actor",
+            "created_at",
+            "data",
+            "personal",
+            "digests",
+            "chain",
+            "seq",
+            "mac",
+        ],
+        rows,
+    )
+    _raw_insert(ChainHead, ["key", "case", "seq", "mac"], heads)
 
 
 @dataclass

@@ -33,6 +33,7 @@ PRODUCTION = {
     "KRM_ALLOWED_HOSTS": "krm.jobcenter.example",
     "KRM_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
     "KRM_DATABASE_URL": "postgresql://krm@db.example/krm",
+    "KRM_AUDIT_KEY": "Au" + STRONG_SECRET[::-1],
 }
 
 
@@ -66,6 +67,9 @@ def test_check_deploy_shows_no_issues_in_production_mode():
         ({"KRM_LOGIN_FAILURE_LIMIT_ADDRESS": "-1"}, "KRM_LOGIN_FAILURE_LIMIT_ADDRESS"),
         ({"KRM_LOGIN_COOLOFF_MINUTES": "0"}, "KRM_LOGIN_COOLOFF_MINUTES"),
         ({"KRM_SESSION_IDLE_MINUTES": "0"}, "KRM_SESSION_IDLE_MINUTES"),
+        ({"KRM_AUDIT_KEY": ""}, "KRM_AUDIT_KEY"),
+        ({"KRM_AUDIT_KEY": "abcde" * 12}, "KRM_AUDIT_KEY"),
+        ({"KRM_AUDIT_KEY": STRONG_SECRET}, "KRM_AUDIT_KEY"),  # the secret key itself
     ],
 )
 def test_production_refuses_unsafe_configuration(override, message):

@@ -3,6 +3,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from krm.cases import privacy
 from krm.cases.deadlines import DeadlineState
 from krm.cases.kinds import Channel, Kind, Outcome
 from krm.cases.workflow import Status
@@ -45,6 +46,7 @@ FIELD_LABELS = {
     "versandt": "versandt",
     "transition": "Schritt",
     "erfassung": "Erfassung",
+    "felder": "betrifft",
 }
 
 
@@ -55,6 +57,8 @@ _MOMENTS = {"received_at", "versandt", "abgeschlossen"}
 
 
 def _show(value: object, key: str = "") -> str:
+    if key == "felder" and isinstance(value, list):
+        return ", ".join(privacy.labels(value))
     if key in _CHOICES and isinstance(value, str) and value in _CHOICES[key].values:
         return str(_CHOICES[key](value).label)
     if key in _MOMENTS and isinstance(value, str):
@@ -79,7 +83,7 @@ HIDDEN_CASE = "ein Fall, den Sie nicht einsehen dürfen"
 def event_lines(event: object, visible_ids: frozenset[int] = frozenset()) -> list[str]:
     """Readable lines for an audit event's data: changes as "Feld: alt → neu". Another
     case named in the event shows its Aktenzeichen only if the reader may see that case."""
-    data = dict(getattr(event, "data", {}) or {})
+    data = dict(getattr(event, "content", {}) or {})
     if "mit_id" in data and data["mit_id"] not in visible_ids:
         data["mit"] = HIDDEN_CASE
         data.pop("bemerkung", None)  # a note about a case one may not see says too much
