@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Absence, OrgUnit, RoleAssignment, User
+from .models import Absence, OrgUnit, RoleAssignment, User, holds_case_roles_allowed
 from .roles import CASE_ROLES, NO_CASE_ACCESS_ROLES, Role
 
 # A deputy takes over the absent person's roles, never the technical administration.
@@ -69,16 +69,6 @@ class Access:
 NO_ACCESS = Access(user_id=None, jobcenter_id=None)
 
 
-def is_administrator(user: User, roles: set[str] | frozenset[str] = frozenset()) -> bool:
-    """An account of the technical administration: Django admin rights or the role."""
-    return bool(user.is_staff or user.is_superuser or Role.ADMIN in roles)
-
-
-def may_hold_case_roles(user: User, roles: set[str] | frozenset[str]) -> bool:
-    """Administrator and Controlling accounts never hold case roles or stand in for anyone."""
-    return not (is_administrator(user, roles) or set(roles) & NO_CASE_ACCESS_ROLES)
-
-
 def access_for(user: User, *, today: dt.date | None = None) -> Access:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return NO_ACCESS
@@ -108,7 +98,7 @@ def _compute(user: User, today: dt.date) -> Access:
         RoleAssignment.objects.filter(user=user).values_list("role", "org_unit_id")
     )
     own_roles = {role for role, _ in rows}
-    if not may_hold_case_roles(user, own_roles):
+    if not holds_case_roles_allowed(user, own_roles):
         # Whatever else the database holds, these accounts read no cases.
         rows = [(role, unit) for role, unit in rows if role not in CASE_ROLES]
         grant = _grant(rows)

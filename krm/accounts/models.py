@@ -10,7 +10,7 @@ from django.utils.crypto import salted_hmac
 
 from krm.jobcenters.models import Jobcenter
 
-from .roles import UNIT_ROLES, Role
+from .roles import CASE_ROLES, NO_CASE_ACCESS_ROLES, UNIT_ROLES, Role
 
 
 class OrgUnit(models.Model):
@@ -110,6 +110,10 @@ class User(AbstractUser):
     # Part of every session's authentication hash: a new value ends all sessions of the
     # user at their next request ("überall abmelden").
     session_epoch = models.CharField(max_length=32, default="", blank=True, editable=False)
+    # Set when a password was set by administrators (four-eyes): the owner replaces it.
+    must_change_password = models.BooleanField(
+        "muss Passwort ändern", default=False, editable=False
+    )
 
     class Meta:
         verbose_name = "Benutzer/in"
@@ -117,6 +121,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None:
+            return
+        before = User.objects.filter(pk=self.pk).values("jobcenter_id").first()
+        if (
+            before
+            and before["jobcenter_id"] != self.jobcenter_id
+            and RoleAssignment.objects.filter(user=self).exists()
+        ):
+            raise ValidationError(
+                {
+                    "jobcenter": "Dieses Konto hat Rollen: Entziehen Sie sie, bevor es das "
+                    "Jobcenter wechselt (im neuen Jobcenter werden sie neu erteilt)."
+                }
+            )
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         key_salt = "krm.accounts.models.User.get_session_auth_hash"
@@ -152,6 +173,9 @@ class RoleAssignment(models.Model):
         return f"{self.get_role_display()}{unit}"
 
     def clean(self) -> None:
+        refusal = role_refusal(self.user, self.role) if self.user_id else None
+        if refusal:
+            raise ValidationError({"role": refusal})
         if self.role in UNIT_ROLES:
             if not self.org_unit_id:
                 raise ValidationError({"org_unit": "BL und TL brauchen die geleitete Einheit."})
@@ -195,3 +219,98 @@ class Absence(models.Model):
             raise ValidationError({"deputy": "Niemand kann sich selbst vertreten."})
         if self.deputy_id and self.user_id and self.deputy.jobcenter_id != self.user.jobcenter_id:
             raise ValidationError({"deputy": "Die Vertretung muss zum selben Jobcenter gehören."})
+        if self.deputy_id and not holds_case_roles_allowed(self.deputy):
+            raise ValidationError(
+                {
+                    "deputy": "Administrations- und Controlling-Konten vertreten niemanden: "
+                    "eine Vertretung sieht Fälle."
+                }
+            )
+
+
+def _roles_of(user: User) -> set[str]:
+    return set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+
+
+def holds_case_roles_allowed(user: User, roles: set[str] | None = None) -> bool:
+    """Administrator and Controlling accounts never read cases (issue 6, finding 4)."""
+    roles = _roles_of(user) if roles is None else roles
+    return not (user.is_staff or user.is_superuser or roles & NO_CASE_ACCESS_ROLES)
+
+
+def role_refusal(user: User, role: str) -> str | None:
+    """Why `role` may not be given to `user` (None: it may)."""
+    roles = _roles_of(user) - {role}
+    if role in CASE_ROLES and not holds_case_roles_allowed(user, roles):
+        return (
+            "Administrations- und Controlling-Konten erhalten keine Rolle, die Fälle sieht. "
+            "Legen Sie für diese Person ein eigenes Konto an."
+        )
+    if role in NO_CASE_ACCESS_ROLES and roles & CASE_ROLES:
+        return (
+            "Dieses Konto hat eine Rolle, die Fälle sieht; Administration und Controlling "
+            "brauchen ein eigenes Konto."
+        )
+    if role == Role.ADMIN and not user.is_staff:
+        return "Die Rolle Technische Administration setzt Administrationsrechte voraus."
+    return None
+
+
+class Approval(models.Model):
+    """A change that gives someone access, waiting for a second administrator (four-eyes):
+    a role, administration rights, or a password set by someone else."""
+
+    class Kind(models.TextChoices):
+        ROLE = "rolle", "Rolle erteilen"
+        ADMIN_RIGHTS = "adminrechte", "Administrationsrechte erteilen"
+        PASSWORD = "passwort", "Passwort setzen"
+
+    class State(models.TextChoices):
+        OPEN = "offen", "wartet auf Freigabe"
+        APPROVED = "freigegeben", "freigegeben"
+        REJECTED = "abgelehnt", "abgelehnt"
+
+    kind = models.CharField("Art", max_length=12, choices=Kind.choices)
+    user = models.ForeignKey(
+        User, verbose_name="für", on_delete=models.PROTECT, related_name="approvals"
+    )
+    role = models.CharField("Rolle", max_length=20, choices=Role.choices, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name="geleitete Einheit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text="Für BL der Bereich, für TL das Team",
+    )
+    superuser = models.BooleanField("mit allen Rechten (Superuser)", default=False)
+    password_hash = models.CharField(max_length=200, blank=True, editable=False)
+    state = models.CharField(
+        "Stand", max_length=12, choices=State.choices, default=State.OPEN, editable=False
+    )
+    requested_by = models.ForeignKey(
+        User, verbose_name="beantragt von", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("beantragt am", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name="entschieden von",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("entschieden am", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Freigabe (Vier-Augen-Prinzip)"
+        verbose_name_plural = "Freigaben (Vier-Augen-Prinzip)"
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["state", "-requested_at"], name="approval_state_idx")]
+
+    def __str__(self) -> str:
+        what = self.get_kind_display()
+        if self.kind == self.Kind.ROLE:
+            unit = f" {self.org_unit.code}" if self.org_unit_id else ""
+            what = f"{self.get_role_display()}{unit}"
+        return f"{what} für {self.user}"

@@ -13,7 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from krm.accounts.access import access_for
+from krm.accounts.client_ip import client_ip
 from krm.accounts.models import OrgUnit
+from krm.audit.models import ReadEvent
+from krm.audit.services import log_reads
 from krm.cases import permissions, selectors, services
 from krm.cases.deadlines import Clock
 from krm.cases.models import Case, Topic
@@ -131,6 +134,12 @@ class CaseListCreateView(generics.GenericAPIView):
             selectors.case_list(user=request.user, filters=filters, clock=context["clock"])
         )
         page = self.paginate_queryset(qs)
+        log_reads(
+            user=request.user,
+            case_ids=[case.pk for case in page],
+            via=ReadEvent.Via.API_LIST,
+            address=client_ip(request),
+        )
         return self.get_paginated_response([represent_case(case, context) for case in page])
 
     @extend_schema(
@@ -205,6 +214,9 @@ class CaseDetailView(generics.GenericAPIView):
             pk,
             queryset=selectors.with_list_data(Case.objects.all()),
             existence_only_ok=True,
+        )
+        log_reads(
+            user=request.user, case_ids=[case.pk], via=ReadEvent.Via.API, address=client_ip(request)
         )
         access = access_for(request.user)
         context = {

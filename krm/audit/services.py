@@ -259,3 +259,14 @@ def retention_deletion() -> Any:
     import pgtrigger
 
     return pgtrigger.ignore("audit.Event:append_only_delete")
+
+
+def log_reads(*, user: Any, case_ids: Iterable[int], via: str, address: str | None = None) -> None:
+    """One row per case opened (ASVS 8.3.5), in one INSERT."""
+    from .models import ReadEvent
+
+    now = timezone.now()
+    ReadEvent.objects.bulk_create(
+        ReadEvent(case_id=case_id, user=user, at=now, via=via, address=address or None)
+        for case_id in case_ids
+    )

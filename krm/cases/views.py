@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from krm.accounts.access import access_for
+from krm.accounts.client_ip import client_ip
+from krm.audit.models import ReadEvent
+from krm.audit.services import log_reads
 from krm.intake.forms import CaseForm, apply_service_errors
 
 from . import permissions, privacy, selectors, services, workflow
@@ -73,6 +76,9 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.case_detail(user=request.user, case_id=case_id)
+    log_reads(
+        user=request.user, case_ids=[case.pk], via=ReadEvent.Via.PAGE, address=client_ip(request)
+    )
     if not case.contents_visible:
         # Captured by this user, but confidential: only that it exists.
         return render(request, "cases/detail_confidential.html", {"case": case})

@@ -74,6 +74,21 @@ def test_case_page_query_count_does_not_grow_with_history(client, org):
     assert _queries(client, f"/faelle/{case.pk}/") == few
 
 
+# Session, user, roles, absences; the case with its topics, events, forwardings and
+# Aktenzeichen; the read log's INSERT; closure days; links; the footer's Jobcenter (12 before
+# the read log). A page that names linked cases in its timeline reads them once more.
+CASE_PAGE_QUERIES = 13
+
+
+def test_case_page_makes_a_fixed_number_of_queries(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(org["krmb"], org_unit=org.t711, customer={"name": "A"})
+    client.get("/faelle/")  # the session's first request writes it
+    assert _queries(client, f"/faelle/{case.pk}/") == CASE_PAGE_QUERIES
+    services.link_cases(actor=org["krmb"], case=case, other=make_case(org["krmb"]))
+    assert _queries(client, f"/faelle/{case.pk}/") == CASE_PAGE_QUERIES + 1
+
+
 def test_krmb_worklist_shows_open_cases_most_urgent_first(client, org):
     client.force_login(org["krmb"])
     make_case(

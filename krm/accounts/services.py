@@ -1,0 +1,161 @@
+"""What administrators and the KRM-B do with accounts: four-eyes approvals for everything
+that gives someone access (a role, administration rights, a password set by someone else),
+and ending a user's sessions everywhere. Each writes its event into the security log; the
+changes themselves are logged field by field (krm/audit/tracking.py)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from krm.audit.models import EventType
+from krm.audit.services import record
+
+from . import sessions
+from .access import access_for
+from .models import Approval, OrgUnit, RoleAssignment, User, role_refusal
+from .roles import UNIT_ROLES, Role
+
+SELF_APPROVAL = "Eine Freigabe erteilt eine zweite Administratorin, nicht wer sie beantragt hat."
+
+
+def is_admin(user: User) -> bool:
+    return bool(user.is_active and (user.is_staff or user.is_superuser))
+
+
+def _require_admin(actor: User) -> None:
+    if not is_admin(actor):
+        raise PermissionDenied("Nur die technische Administration beantragt und gibt frei.")
+
+
+def _log(approval: Approval, type: str, actor: User, **data: object) -> None:
+    record(
+        type=type,
+        actor=actor,
+        jobcenter_id=approval.user.jobcenter_id,
+        subject_user=approval.user,
+        data={"was": str(approval), "freigabe": approval.pk, **data},
+    )
+
+
+def _check_role(user: User, role: str, org_unit: OrgUnit | None) -> None:
+    refusal = role_refusal(user, role)
+    if refusal:
+        raise ValidationError({"role": [refusal]})
+    assignment = RoleAssignment(user=user, role=role, org_unit=org_unit)
+    assignment.clean()
+    if org_unit is not None and org_unit.jobcenter_id != user.jobcenter_id:
+        raise ValidationError({"org_unit": ["Bitte eine Einheit des Jobcenters der Person."]})
+    if RoleAssignment.objects.filter(user=user, role=role, org_unit=org_unit).exists():
+        raise ValidationError({"role": ["Die Person hat diese Rolle bereits."]})
+
+
+@transaction.atomic
+def request_role(
+    *, actor: User, user: User, role: str, org_unit: OrgUnit | None = None
+) -> Approval:
+    """A role for `user`, given once a second administrator approves (four-eyes)."""
+    _require_admin(actor)
+    if role not in UNIT_ROLES:
+        org_unit = None
+    _check_role(user, role, org_unit)
+    approval = Approval.objects.create(
+        kind=Approval.Kind.ROLE, user=user, role=role, org_unit=org_unit, requested_by=actor
+    )
+    _log(approval, EventType.ROLE_REQUESTED, actor)
+    return approval
+
+
+@transaction.atomic
+def request_admin_rights(*, actor: User, user: User, superuser: bool = False) -> Approval:
+    _require_admin(actor)
+    if RoleAssignment.objects.filter(user=user).exclude(role__in=[Role.ADMIN]).exists():
+        raise ValidationError(
+            "Dieses Konto hat Rollen, die Fälle sehen oder Controlling betreffen; "
+            "Administration braucht ein eigenes Konto."
+        )
+    approval = Approval.objects.create(
+        kind=Approval.Kind.ADMIN_RIGHTS, user=user, superuser=superuser, requested_by=actor
+    )
+    _log(approval, EventType.ROLE_REQUESTED, actor)
+    return approval
+
+
+@transaction.atomic
+def request_password(*, actor: User, user: User, password: str) -> Approval:
+    """A password for someone else's account: it takes effect when a second administrator
+    approves (who should confirm with the person that they asked for it); the person must
+    replace it at the next login, and the security log names who set it."""
+    _require_admin(actor)
+    if actor.pk == user.pk:
+        raise ValidationError("Ihr eigenes Passwort ändern Sie unter „Passwort ändern“.")
+    password_validation.validate_password(password, user)
+    approval = Approval.objects.create(
+        kind=Approval.Kind.PASSWORD,
+        user=user,
+        password_hash=make_password(password),
+        requested_by=actor,
+    )
+    _log(approval, EventType.ROLE_REQUESTED, actor)
+    return approval
+
+
+@transaction.atomic
+def decide(*, actor: User, approval: Approval, approve: bool) -> Approval:
+    """Approve (and carry out) or reject an open request; never one's own, never for
+    oneself."""
+    _require_admin(actor)
+    approval = Approval.objects.select_for_update().select_related("user").get(pk=approval.pk)
+    if approval.state != Approval.State.OPEN:
+        raise ValidationError("Diese Freigabe ist bereits entschieden.")
+    if actor.pk == approval.requested_by_id:
+        raise PermissionDenied(SELF_APPROVAL)
+    if actor.pk == approval.user_id:
+        raise PermissionDenied("Niemand gibt eine Änderung am eigenen Konto frei.")
+    user = approval.user
+    if approve:
+        if approval.kind == Approval.Kind.ROLE:
+            _check_role(user, approval.role, approval.org_unit)  # still true now?
+            RoleAssignment.objects.create(user=user, role=approval.role, org_unit=approval.org_unit)
+        elif approval.kind == Approval.Kind.ADMIN_RIGHTS:
+            user.is_staff = True
+            user.is_superuser = approval.superuser
+            user.save(update_fields=["is_staff", "is_superuser"])
+        else:
+            user.password = approval.password_hash
+            user.must_change_password = True
+            user.save(update_fields=["password", "must_change_password"])
+    approval.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
+    approval.decided_by = actor
+    approval.decided_at = timezone.now()
+    approval.password_hash = ""  # no longer needed, not kept
+    approval.save(update_fields=["state", "decided_by", "decided_at", "password_hash"])
+    _log(approval, EventType.APPROVAL_DECIDED, actor, entscheidung=approval.get_state_display())
+    return approval
+
+
+def may_end_sessions(actor: User, user: User) -> bool:
+    """Oneself, or the acting KRM-B for someone of the Jobcenter (a lost laptop)."""
+    if actor.pk == user.pk:
+        return True
+    access = access_for(actor)
+    return access.acts_as_krmb and access.jobcenter_id == user.jobcenter_id
+
+
+@transaction.atomic
+def end_all_sessions(*, actor: User, user: User) -> None:
+    """Log `user` out everywhere: every session ends at its next request."""
+    if not may_end_sessions(actor, user):
+        raise PermissionDenied("Sie dürfen die Sitzungen dieser Person nicht beenden.")
+    user.session_epoch = sessions.new_session_epoch()
+    user.save(update_fields=["session_epoch"])
+    record(
+        type=EventType.ACCOUNT_SESSIONS_ENDED,
+        actor=actor,
+        jobcenter_id=user.jobcenter_id,
+        subject_user=user,
+        data={"was": f"Benutzerkonto „{user}“", "aktion": "überall abgemeldet"},
+    )
