@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
 from . import sessions
@@ -61,4 +62,11 @@ class SessionGuardMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)  # the API answers for itself
                 return redirect_to_login(request.get_full_path())
+            if request.user.must_change_password and request.path not in PASSWORD_PATHS:
+                # A password administrators set is replaced before anything else.
+                messages.info(request, "Bitte vergeben Sie zuerst ein eigenes Passwort.")
+                return redirect("accounts:password_change")
         return self.get_response(request)
+
+
+PASSWORD_PATHS = {"/konto/passwort/", "/abmelden/"}

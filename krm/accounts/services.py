@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from krm.audit.context import acting
 from krm.audit.models import EventType
 from krm.audit.services import record
 
@@ -115,6 +116,18 @@ def decide(*, actor: User, approval: Approval, approve: bool) -> Approval:
         raise PermissionDenied(SELF_APPROVAL)
     if actor.pk == approval.user_id:
         raise PermissionDenied("Niemand gibt eine Änderung am eigenen Konto frei.")
+    with acting(actor):
+        _carry_out(approval, approve)
+    approval.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
+    approval.decided_by = actor
+    approval.decided_at = timezone.now()
+    approval.password_hash = ""  # no longer needed, not kept
+    approval.save(update_fields=["state", "decided_by", "decided_at", "password_hash"])
+    _log(approval, EventType.APPROVAL_DECIDED, actor, entscheidung=approval.get_state_display())
+    return approval
+
+
+def _carry_out(approval: Approval, approve: bool) -> None:
     user = approval.user
     if approve:
         if approval.kind == Approval.Kind.ROLE:
@@ -128,13 +141,6 @@ def decide(*, actor: User, approval: Approval, approve: bool) -> Approval:
             user.password = approval.password_hash
             user.must_change_password = True
             user.save(update_fields=["password", "must_change_password"])
-    approval.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
-    approval.decided_by = actor
-    approval.decided_at = timezone.now()
-    approval.password_hash = ""  # no longer needed, not kept
-    approval.save(update_fields=["state", "decided_by", "decided_at", "password_hash"])
-    _log(approval, EventType.APPROVAL_DECIDED, actor, entscheidung=approval.get_state_display())
-    return approval
 
 
 def may_end_sessions(actor: User, user: User) -> bool:
@@ -151,7 +157,8 @@ def end_all_sessions(*, actor: User, user: User) -> None:
     if not may_end_sessions(actor, user):
         raise PermissionDenied("Sie dürfen die Sitzungen dieser Person nicht beenden.")
     user.session_epoch = sessions.new_session_epoch()
-    user.save(update_fields=["session_epoch"])
+    with acting(actor):
+        user.save(update_fields=["session_epoch"])
     record(
         type=EventType.ACCOUNT_SESSIONS_ENDED,
         actor=actor,

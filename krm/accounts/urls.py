@@ -7,4 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("anmelden/", views.LoginView.as_view(), name="login"),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/", views.account, name="account"),
+    path("konto/passwort/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("konto/sitzungen-beenden/", views.end_sessions, name="end_sessions"),
 ]

@@ -1,10 +1,21 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from . import services
+from .access import access_for
+from .models import RoleAssignment, User
 from .throttling import wait_minutes
 
 
@@ -32,3 +43,56 @@ def lockout_response(request: HttpRequest, credentials: dict | None = None) -> H
     form = LoginForm(request)
     message = locked_out_message(wait_minutes(request, credentials))
     return render(request, "accounts/login.html", {"form": form, "locked_out": message}, status=429)
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """Mein Konto: roles, password, logging out everywhere; for the KRM-B also ending the
+    sessions of someone else of the Jobcenter (a lost laptop)."""
+    access = access_for(request.user)
+    colleagues = (
+        User.objects.filter(jobcenter_id=access.jobcenter_id, is_active=True)
+        .exclude(pk=request.user.pk)
+        .order_by("last_name", "first_name", "username")
+        .only("username", "first_name", "last_name")
+        if access.acts_as_krmb
+        else User.objects.none()
+    )
+    roles = RoleAssignment.objects.filter(user=request.user).select_related("org_unit")
+    return render(
+        request,
+        "accounts/account.html",
+        {"title": "Mein Konto", "roles": roles, "colleagues": colleagues},
+    )
+
+
+@login_required
+@require_POST
+def end_sessions(request: HttpRequest) -> HttpResponse:
+    """Log a user out everywhere: oneself, or (the acting KRM-B) someone of the Jobcenter."""
+    raw = request.POST.get("user", "")
+    target = request.user
+    if raw and raw.isdigit() and int(raw) != request.user.pk:
+        target = User.objects.filter(
+            pk=int(raw), jobcenter_id=access_for(request.user).jobcenter_id
+        ).first()
+        if target is None:
+            raise PermissionDenied("Sie dürfen die Sitzungen dieser Person nicht beenden.")
+    services.end_all_sessions(actor=request.user, user=target)
+    if target.pk == request.user.pk:
+        logout(request)
+        messages.info(request, "Sie sind auf allen Geräten abgemeldet.")
+        return redirect("accounts:login")
+    messages.success(request, f"Alle Sitzungen von {target} sind beendet.")
+    return redirect("accounts:account")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("cases:worklist")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        form.user.must_change_password = False
+        response = super().form_valid(form)  # saves the user, keeps this session
+        messages.success(self.request, "Ihr Passwort ist geändert.")
+        return response

@@ -23,3 +23,16 @@ class ActorMiddleware:
             return self.get_response(request)
         finally:
             current_actor.reset(token)
+
+
+class acting:
+    """The actor for events written inside, where the service knows who acts."""
+
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+
+    def __enter__(self) -> None:
+        self.token = current_actor.set(self.actor)
+
+    def __exit__(self, *exc: object) -> None:
+        current_actor.reset(self.token)

@@ -1,0 +1,146 @@
+"""The logs, for those who watch over them: the security log (accounts, roles, deputies,
+passwords, configuration) for the DSB and the KRM-B; the read log (who opened which case)
+for the DSB, per case and per user."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from krm.accounts.access import Access, access_for
+from krm.accounts.models import Approval, User
+from krm.accounts.roles import Role
+from krm.lib import aktenzeichen as az
+
+from . import personal
+from .models import Event, ReadEvent
+
+PAGE_SIZE = 50
+
+
+def _watcher(request: HttpRequest, *, krmb_too: bool) -> Access:
+    access = access_for(request.user)
+    allowed = access.has(Role.DSB) or (krmb_too and access.acts_as_krmb)
+    if access.jobcenter_id is None or not allowed:
+        raise PermissionDenied("Nur für die Datenschutzbeauftragte (und die KRM-Beauftragte).")
+    return access
+
+
+def security_lines(event: Event) -> list[str]:
+    """An account or configuration event as readable lines."""
+    data = personal.join(event.data, event.personal)
+    lines = [f"{data.get('was', '')}: {data.get('aktion', '')}".strip(": ")]
+    for label, change in (data.get("aenderungen") or {}).items():
+        lines.append(f"{label}: {_shown(change.get('alt'))} → {_shown(change.get('neu'))}")
+    for label, value in (data.get("werte") or {}).items():
+        lines.append(f"{label}: {_shown(value)}")
+    if "entscheidung" in data:
+        lines.append(f"Entscheidung: {data['entscheidung']}")
+    return [line for line in lines if line]
+
+
+def _shown(value: object) -> str:
+    if value is True:
+        return "ja"
+    if value is False:
+        return "nein"
+    return "–" if value in (None, "") else str(value)
+
+
+@login_required
+def security_log(request: HttpRequest) -> HttpResponse:
+    access = _watcher(request, krmb_too=True)
+    events = (
+        Event.objects.filter(chain=f"jc:{access.jobcenter_id}")
+        .select_related("actor", "subject_user")
+        .order_by("-seq")
+    )
+    username = request.GET.get("benutzer", "").strip()[:150]
+    person = None
+    if username:
+        person = User.objects.filter(username=username, jobcenter_id=access.jobcenter_id).first()
+        events = events.filter(subject_user=person) if person else events.none()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    open_approvals = (
+        Approval.objects.filter(state=Approval.State.OPEN, user__jobcenter_id=access.jobcenter_id)
+        .select_related("user", "org_unit", "requested_by")
+        .order_by("-requested_at")[:50]
+    )
+    return render(
+        request,
+        "audit/security_log.html",
+        {
+            "title": "Sicherheitsprotokoll",
+            "page": page,
+            "rows": [(event, security_lines(event)) for event in page.object_list],
+            "open_approvals": open_approvals,
+            "username": username,
+            "person": person,
+            "querystring": f"benutzer={username}" if username else "",
+        },
+    )
+
+
+@login_required
+def read_log(request: HttpRequest) -> HttpResponse:
+    """Who opened a case (by Aktenzeichen), or which cases a person opened (by username)."""
+    access = _watcher(request, krmb_too=False)
+    aktenzeichen = request.GET.get("aktenzeichen", "").strip()[:40]
+    username = request.GET.get("benutzer", "").strip()[:150]
+    reads = ReadEvent.objects.none()
+    subject = ""
+    error = ""
+    if aktenzeichen:
+        from krm.cases.models import AktenzeichenRecord
+
+        parsed = az.parse(aktenzeichen)
+        record = (
+            AktenzeichenRecord.objects.filter(
+                jobcenter_id=access.jobcenter_id, aktenzeichen=str(parsed)
+            ).first()
+            if parsed
+            else None
+        )
+        if record is None:
+            error = "Kein Fall mit diesem Aktenzeichen."
+        else:
+            reads = ReadEvent.objects.filter(case_id=record.case_id)
+            subject = f"Fall {parsed}"
+    elif username:
+        person = User.objects.filter(username=username, jobcenter_id=access.jobcenter_id).first()
+        if person is None:
+            error = "Keine Person mit diesem Benutzernamen."
+        else:
+            reads = ReadEvent.objects.filter(user=person)
+            subject = f"{person} ({person.username})"
+    page = Paginator(
+        reads.select_related("user", "case")
+        .only(
+            "at",
+            "via",
+            "address",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+            "case__aktenzeichen",
+        )
+        .order_by("-at", "-id"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    query = f"aktenzeichen={aktenzeichen}" if aktenzeichen else f"benutzer={username}"
+    return render(
+        request,
+        "audit/read_log.html",
+        {
+            "title": "Lesezugriffe",
+            "page": page,
+            "subject": subject,
+            "error": error,
+            "aktenzeichen": aktenzeichen,
+            "username": username,
+            "querystring": query if (aktenzeichen or username) else "",
+        },
+    )
