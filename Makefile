@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/krm
-# Debian packages the tests need (installed when missing; these machines are Debian, we are root).
-TEST_DEBS := chromium fonts-dejavu-core
+# Debian packages krm needs at run time (PDF: WeasyPrint's pango and a font) and those the
+# tests need besides (browser, PDF to text); installed when missing (Debian, as root).
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format test-sqlite test-postgres system-packages bench clean
+.PHONY: run test lint format test-sqlite test-postgres run-packages system-packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,18 +25,26 @@ $(VENV)/.test-installed: $(VENV)/.run-installed requirements-test.txt
 	$(BIN)/pip install -q -r requirements-test.txt -c constraints.txt
 	touch $@
 
-run: $(VENV)/.run-installed
+run: $(VENV)/.run-installed run-packages
 	mkdir -p var
 	KRM_DEMO=1 $(BIN)/krm migrate --noinput
 	KRM_DEMO=1 $(BIN)/krm load-demo
 	KRM_DEMO=1 $(BIN)/krm runserver 127.0.0.1:8000
 
-system-packages:
-	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages named in $(1) that are missing.
+define install_debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+run-packages:
+	$(call install_debs,$(RUN_DEBS))
+
+system-packages:
+	$(call install_debs,$(TEST_DEBS))
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -141,6 +141,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "krm.accounts.middleware.CrossOriginResourcePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "krm.accounts.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -277,6 +279,36 @@ if _proxy_header:
         "HTTP_" + _name.strip().upper().replace("-", "_"),
         _value.strip(),
     )
+
+# Permissions-Policy (django-permissions-policy): krm uses none of these browser features.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # Content Security Policy (django-csp 4): no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {

@@ -28,6 +28,18 @@ class AdminInlineStyleMiddleware:
         return response
 
 
+class CrossOriginResourcePolicyMiddleware:
+    """Nothing of krm, static files included, may be embedded by another site."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
+
 class NoStoreMiddleware:
     """Nothing krm answers may be kept by a browser or proxy cache: its pages and API
     answers carry personal data (static files are served before this, by WhiteNoise)."""

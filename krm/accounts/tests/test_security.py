@@ -224,3 +224,23 @@ def test_behind_a_proxy_one_client_does_not_lock_out_the_others(client, org, set
     )
     assert blocked.status_code == 429
     assert other.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path", ["/anmelden/", "/faelle/", "/api/v1/openapi.json", "/static/krm/krm.css"]
+)
+def test_every_answer_denies_unused_browser_features_and_embedding(client, org, path):
+    if path != "/anmelden/":  # a logged-in user is sent on from the login page
+        client.force_login(org["krmb"])
+    response = client.get(path)
+    assert response.status_code == 200
+    policy = response.headers["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()"):
+        assert feature in policy
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    if path.startswith("/static/"):
+        assert "no-store" not in response.headers.get("Cache-Control", "")
+    else:
+        assert "no-store" in response.headers["Cache-Control"]
