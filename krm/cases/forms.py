@@ -169,3 +169,18 @@ class EraseForm(forms.Form):
     confirm = forms.BooleanField(
         label="Ich weiß: Die Löschung lässt sich nicht rückgängig machen.", required=True
     )
+
+
+class DisclosureSearchForm(forms.Form):
+    """Whose data: at least one of these (Art. 15 GDPR)."""
+
+    name = forms.CharField(label="Name", required=False, max_length=200)
+    email = forms.CharField(label="E-Mail", required=False, max_length=254)
+    customer_number = forms.CharField(label="Kundennummer", required=False, max_length=50)
+    aktenzeichen = forms.CharField(label="Aktenzeichen", required=False, max_length=40)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not any((data.get(name) or "").strip() for name in self.fields):
+            raise forms.ValidationError("Bitte mindestens eine Angabe zur Person machen.")
+        return data

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from krm.accounts.models import OrgUnit
 from krm.jobcenters.models import Jobcenter
@@ -229,6 +230,11 @@ class Customer(models.Model):
     class Meta:
         verbose_name = "Kunde/Kundin"
         verbose_name_plural = "Kundinnen und Kunden"
+        indexes = [
+            # Finding a customer's cases for a disclosure (Art. 15 GDPR).
+            models.Index(Lower("email"), name="customer_email_lower_idx"),
+            models.Index(Lower("customer_number"), name="customer_number_lower_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name or "anonym"

@@ -6,6 +6,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("meine/", views.my_cases, name="mine"),
+    path("auskunft/", views.disclosure, name="disclosure"),
     path("<int:case_id>/", views.detail, name="detail"),
     path("<int:case_id>/bearbeiten/", views.edit, name="edit"),
     path("<int:case_id>/art/", views.correct_kind, name="correct_kind"),

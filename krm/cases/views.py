@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -21,11 +21,13 @@ from krm.audit.models import ReadEvent
 from krm.audit.services import log_reads
 from krm.intake.forms import CaseForm, apply_service_errors
 
+from . import disclosure as disclosure_service
 from . import permissions, privacy, selectors, services, workflow
 from .deadlines import Clock
 from .forms import (
     AcknowledgementForm,
     CloseForm,
+    DisclosureSearchForm,
     EraseForm,
     KindCorrectionForm,
     LinkForm,
@@ -360,4 +362,42 @@ def privacy_steps(request: HttpRequest, case_id: int) -> HttpResponse:
         request,
         "cases/privacy.html",
         {"case": case, "rectify_form": rectify_form, "erase_form": erase_form},
+    )
+
+
+@login_required
+def disclosure(request: HttpRequest) -> HttpResponse:
+    """Art. 15 GDPR: find a customer's cases, choose, download one PDF (the KRM-B)."""
+    if not disclosure_service.may_disclose(request.user):
+        raise PermissionDenied("Nur die KRM-Beauftragte erteilt Auskunft.")
+    source = request.POST if request.method == "POST" else request.GET
+    form = DisclosureSearchForm(source if set(source) - {"csrfmiddlewaretoken"} else None)
+    cases: list = []
+    subject = disclosure_service.Subject()
+    if form.is_bound and form.is_valid():
+        subject = disclosure_service.subject_from(form.cleaned_data)
+        cases = list(disclosure_service.find_cases(user=request.user, subject=subject))
+    if request.method == "POST" and form.is_bound and form.is_valid():
+        chosen = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
+        allowed = {case.pk for case in cases}
+        chosen = [pk for pk in chosen if pk in allowed]
+        if not chosen:
+            messages.error(request, "Bitte mindestens einen Fall auswählen.")
+        else:
+            pdf = disclosure_service.build(
+                user=request.user, case_ids=chosen, subject=subject, address=client_ip(request)
+            )
+            response = HttpResponse(pdf, content_type="application/pdf")
+            name = disclosure_service.filename()
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    return render(
+        request,
+        "cases/disclosure.html",
+        {
+            "title": "Auskunft nach Art. 15 DSGVO",
+            "form": form,
+            "cases": cases,
+            "limit": disclosure_service.MAX_CASES,
+        },
     )
