@@ -75,12 +75,17 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return worklist(request, mine=True)
 
 
-@login_required
-def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = selectors.case_detail(user=request.user, case_id=case_id)
+def _log_opening(request: HttpRequest, case: Any) -> None:
+    """A page that shows a case's contents was opened (the read log, ASVS 8.3.5)."""
     log_reads(
         user=request.user, case_ids=[case.pk], via=ReadEvent.Via.PAGE, address=client_ip(request)
     )
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_detail(user=request.user, case_id=case_id)
+    _log_opening(request, case)
     if not case.contents_visible:
         # Captured by this user, but confidential: only that it exists.
         return render(request, "cases/detail_confidential.html", {"case": case})
@@ -158,6 +163,7 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.success(request, "Die Änderungen sind gespeichert.")
                 return redirect("cases:detail", case_id=case.pk)
     else:
+        _log_opening(request, case)
         customer = getattr(case, "customer", None)
         initial = {
             "channel": case.channel,
@@ -313,6 +319,8 @@ def unlink(request: HttpRequest, case_id: int, link_id: int) -> HttpResponse:
 def privacy_steps(request: HttpRequest, case_id: int) -> HttpResponse:
     """Rectify or erase personal data of a case (GDPR art. 16, 17): the acting KRM-B."""
     case = selectors.case_detail(user=request.user, case_id=case_id, change=True)
+    if request.method != "POST":
+        _log_opening(request, case)
     customer = getattr(case, "customer", None)
     rectify_form = RectifyForm(
         initial={
