@@ -258,6 +258,8 @@ KRM_SESSION_IDLE_MINUTES = env_int("KRM_SESSION_IDLE_MINUTES", 30, minimum=1)
 CSRF_COOKIE_HTTPONLY = True
 # Request bodies: forms as Django's default (2.5 MB); API JSON bodies at most this size.
 KRM_API_MAX_BODY_BYTES = env_int("KRM_API_MAX_BODY_BYTES", 1_000_000, minimum=1024)
+# The read log (who opened which case) is kept this long, then `krm prune-logs` deletes it.
+KRM_READ_LOG_DAYS = env_int("KRM_READ_LOG_DAYS", 365, minimum=1)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 if not DEBUG:
@@ -335,6 +337,10 @@ KRM_LOGIN_FAILURE_LIMIT_USER = env_int("KRM_LOGIN_FAILURE_LIMIT_USER", 20, minim
 KRM_LOGIN_FAILURE_LIMIT_ADDRESS = env_int("KRM_LOGIN_FAILURE_LIMIT_ADDRESS", 100, minimum=1)
 KRM_LOGIN_KNOWN_DAYS = env_int("KRM_LOGIN_KNOWN_DAYS", 30, minimum=0)
 AXES_COOLOFF_TIME = env_int("KRM_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
+# Logins and failed logins are kept this long (the known-address rule reads the logins).
+KRM_LOGIN_LOG_DAYS = env_int("KRM_LOGIN_LOG_DAYS", 90, minimum=1)
+if KRM_LOGIN_LOG_DAYS < KRM_LOGIN_KNOWN_DAYS:
+    raise ImproperlyConfigured("KRM_LOGIN_LOG_DAYS must be at least KRM_LOGIN_KNOWN_DAYS")
 AXES_RESET_ON_SUCCESS = True  # the handler clears only the successful username's failures
 # Failures during a lockout do not extend it (the message says how long it lasts).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
