@@ -97,6 +97,9 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("dsb", "Dana", "Schubert", "7BGF", ((Role.DSB, None),)),
     DemoUser("controlling", "Conrad", "Roth", "7BGF2", ((Role.CONTROLLING, None),)),
     DemoUser("admin", "Adrian", "Marx", "78", ((Role.ADMIN, None),), is_staff=True),
+    # A second administrator: roles, administration rights and passwords set for others
+    # need two (four-eyes).
+    DemoUser("admin2", "Ada", "Zuse", "78", ((Role.ADMIN, None),), is_staff=True),
     # Colleagues, so that cases have other units' leads and staff.
     DemoUser("bl72", "Bernd", "Kaiser", "72", ((Role.BL, "72"),)),
     DemoUser("tl712", "Tanja", "Vogel", "712", ((Role.TL, "712"),)),

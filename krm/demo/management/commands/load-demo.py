@@ -45,7 +45,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demodaten geladen: {count} Fälle."))
         self.stdout.write("")
         self.stdout.write(f"Demo-Anmeldungen (Passwort jeweils „{DEMO_PASSWORD}“):")
-        for spec in DEMO_USERS[:11]:
+        for spec in DEMO_USERS[:12]:
             roles = ", ".join(role.label for role, _ in spec.roles)
             self.stdout.write(f"  {spec.username:<12} {roles}")
         self.stdout.write("")
