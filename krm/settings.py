@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "krm.cases",
     "krm.intake",
     "krm.api",
+    "krm.oversight",
     "krm.demo",
 ]
 

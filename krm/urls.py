@@ -19,7 +19,7 @@ urlpatterns = [
     path("", include("krm.accounts.urls")),
     path("faelle/", include("krm.cases.urls")),
     path("erfassung/", include("krm.intake.urls")),
-    path("protokoll/", include("krm.audit.urls")),
+    path("protokoll/", include("krm.oversight.urls")),
     path("api/v1/", include("krm.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,10 +13,10 @@ from django.shortcuts import render
 from krm.accounts.access import Access, access_for
 from krm.accounts.models import Approval, User
 from krm.accounts.roles import Role
+from krm.audit import personal
+from krm.audit.models import Event, ReadEvent
+from krm.cases.models import AktenzeichenRecord
 from krm.lib import aktenzeichen as az
-
-from . import personal
-from .models import Event, ReadEvent
 
 PAGE_SIZE = 50
 
@@ -71,7 +71,7 @@ def security_log(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "audit/security_log.html",
+        "oversight/security_log.html",
         {
             "title": "Sicherheitsprotokoll",
             "page": page,
@@ -94,8 +94,6 @@ def read_log(request: HttpRequest) -> HttpResponse:
     subject = ""
     error = ""
     if aktenzeichen:
-        from krm.cases.models import AktenzeichenRecord
-
         parsed = az.parse(aktenzeichen)
         record = (
             AktenzeichenRecord.objects.filter(
@@ -133,7 +131,7 @@ def read_log(request: HttpRequest) -> HttpResponse:
     query = f"aktenzeichen={aktenzeichen}" if aktenzeichen else f"benutzer={username}"
     return render(
         request,
-        "audit/read_log.html",
+        "oversight/read_log.html",
         {
             "title": "Lesezugriffe",
             "page": page,

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from krm.audit.services import verify
+from krm.cases.models import AktenzeichenRecord
 from krm.lib import aktenzeichen as az
 
 
@@ -33,8 +34,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Prüfpfad in Ordnung ({checked}).")
 
     def _case_chain(self, value: str) -> str:
-        from krm.cases.models import AktenzeichenRecord
-
         parsed = az.parse(value)
         record = (
             AktenzeichenRecord.objects.filter(aktenzeichen=str(parsed)).first() if parsed else None
