@@ -7,7 +7,7 @@ from django.test import Client
 from krm.testing.factories import make_case
 
 
-def test_the_security_log_filters_by_person(client: Client, org, admin) -> None:
+def test_the_security_log_filters_by_person(client: Client, org) -> None:
     client.force_login(org["dsb"])
     page = client.get("/protokoll/sicherheit/", {"benutzer": "tl"}).content.decode()
     assert "betrifft" in page and "(tl)" in page and "(gf)" not in page
