@@ -9,7 +9,21 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-current_actor: ContextVar[Any] = ContextVar("krm_audit_actor", default=None)
+# A function giving the actor, asked only when an event is written: a request whose user is
+# never needed (an API call with a key) costs no session lookup.
+_actor: ContextVar[Callable[[], Any]] = ContextVar("krm_audit_actor", default=lambda: None)
+
+
+def current_actor() -> Any:
+    return _actor.get()()
+
+
+def _user_of(request: HttpRequest) -> Callable[[], Any]:
+    def user() -> Any:
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+    return user
 
 
 class ActorMiddleware:
@@ -17,12 +31,11 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        token = current_actor.set(user if user is not None and user.is_authenticated else None)
+        token = _actor.set(_user_of(request))
         try:
             return self.get_response(request)
         finally:
-            current_actor.reset(token)
+            _actor.reset(token)
 
 
 class acting:
@@ -32,7 +45,8 @@ class acting:
         self.actor = actor
 
     def __enter__(self) -> None:
-        self.token = current_actor.set(self.actor)
+        actor = self.actor
+        self.token = _actor.set(lambda: actor)
 
     def __exit__(self, *exc: object) -> None:
-        current_actor.reset(self.token)
+        _actor.reset(self.token)

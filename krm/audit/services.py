@@ -84,15 +84,16 @@ def record(
 ) -> Event:
     """Append an event to its chain: the case's, or the Jobcenter's security log."""
     name = chain_key(case=case, jobcenter_id=jobcenter_id)
-    with transaction.atomic():
-        head, _ = ChainHead.objects.select_for_update().get_or_create(
-            key=name, defaults={"mac": chain.GENESIS, "case": case}
-        )
+    with transaction.atomic(savepoint=False):
+        # The head is locked while the event is appended; a chain's first event is written in
+        # the transaction that creates its case or Jobcenter, so nobody else can race for it.
+        head = ChainHead.objects.select_for_update().filter(key=name).first()
+        seq, prev = (head.seq, head.mac) if head else (0, chain.GENESIS)
         created_at = timezone.now()
         sealed = seal(
             chain_name=name,
-            seq=head.seq + 1,
-            prev=head.mac,
+            seq=seq + 1,
+            prev=prev,
             type=type,
             case_id=case.pk if case is not None else None,
             actor_id=actor.pk if actor is not None else None,
@@ -111,10 +112,13 @@ def record(
             personal=sealed.personal,
             digests=sealed.digests,
             chain=name,
-            seq=head.seq + 1,
+            seq=seq + 1,
             mac=sealed.mac,
         )
-        ChainHead.objects.filter(pk=head.pk).update(seq=event.seq, mac=event.mac)
+        if head is None:
+            ChainHead.objects.create(key=name, case=case, seq=event.seq, mac=event.mac)
+        else:
+            ChainHead.objects.filter(pk=head.pk).update(seq=event.seq, mac=event.mac)
     return event
 
 

@@ -76,7 +76,7 @@ def track(spec: Tracked, changed: str = EventType.CONFIG_CHANGED) -> None:
         labels = {f.name: str(f.verbose_name) for f in _fields(sender)}
         before_state = getattr(instance, "_krm_before", None)
         common = {
-            "actor": current_actor.get(),
+            "actor": current_actor(),
             "jobcenter_id": spec.jobcenter_of(instance),
             "subject_user": spec.subject_of(instance),
         }
@@ -116,7 +116,7 @@ def track(spec: Tracked, changed: str = EventType.CONFIG_CHANGED) -> None:
         record(
             type=spec.deleted,
             data={"was": _describe(instance), "aktion": "gelöscht"},
-            actor=current_actor.get(),
+            actor=current_actor(),
             jobcenter_id=spec.jobcenter_of(instance),
             subject_user=spec.subject_of(instance),
         )
