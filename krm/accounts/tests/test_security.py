@@ -57,6 +57,8 @@ def test_check_deploy_shows_no_issues_in_production_mode():
         ({"KRM_SECRET_KEY": "abcde" * 12}, "KRM_SECRET_KEY"),
         ({"KRM_SECRET_KEY": "Passwort1!" * 6}, "KRM_SECRET_KEY"),
         ({"KRM_SECRET_KEY": "ab" * 20 + "cdefghijklm" + "ab" * 10}, "KRM_SECRET_KEY"),
+        # Random-looking, but one short key three times (its characters alone look random).
+        ({"KRM_SECRET_KEY": "Zq8#kL2$vB9!mN4@pR7%tY1&w" * 3}, "KRM_SECRET_KEY"),
         ({"KRM_ALLOWED_HOSTS": "*"}, "KRM_ALLOWED_HOSTS"),
         ({"KRM_ALLOWED_HOSTS": "krm.jobcenter.example,*"}, "KRM_ALLOWED_HOSTS"),
         ({"KRM_DATABASE_URL": ""}, "PostgreSQL"),

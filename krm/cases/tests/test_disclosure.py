@@ -22,6 +22,7 @@ def cases(org) -> dict:
     first = make_case(
         krmb,
         org_unit=org.t711,
+        staff_concerned=org["mitarbeiter"],
         subject="Wartezeit am Empfang",
         text="Ich habe drei Stunden gewartet.",
         customer=ERIKA,
@@ -121,7 +122,14 @@ def test_the_pdf_holds_everything_about_the_customer_and_nothing_else(
     ):
         assert expected in text, expected
     # Nothing of the other customer, no staff names.
-    for absent in ("Max Muster", "Max schreibt", "max@example.org", org["tl"].last_name):
+    for absent in (
+        "Max Muster",
+        "Max schreibt",
+        "max@example.org",
+        org["tl"].last_name,
+        org["mitarbeiter"].last_name,
+        "betroffene/r Mitarbeiter/in",  # the colleague complained about is theirs, not hers
+    ):
         assert absent not in text, absent
     assert "Seite 1 von" in text
     # Recorded in each case and in the read log.
