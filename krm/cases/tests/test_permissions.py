@@ -88,6 +88,7 @@ STEPS = [
     ("Fallseite",      "get",  "/faelle/{id}/",                       200, 200, 200, 404),
     ("Bearbeiten",     "get",  "/faelle/{id}/bearbeiten/",            200, 403, 404, 404),
     ("Art",            "get",  "/faelle/{id}/art/",                   200, 403, 404, 404),
+    ("Datenschutz",    "get",  "/faelle/{id}/datenschutz/",           200, 403, 404, 404),
     ("API",            "api",  "/api/v1/cases/{id}",                  200, 200, 200, 404),
     ("Bestätigung",    "post", "/faelle/{id}/eingangsbestaetigung/",  302, 403, 404, 404),
     ("Abschließen",    "post", "/faelle/{id}/abschliessen/",          302, 403, 404, 404),
