@@ -23,6 +23,10 @@ def _intake(request: HttpRequest, form: BaseCaseForm, template: str, **extra: bo
             apply_service_errors(form, exc)
         else:
             messages.success(request, f"Die Kundenreaktion ist unter {case.aktenzeichen} erfasst.")
+            if not permissions.visibility_of(request.user).sees(case):
+                # A Dienstaufsichtsbeschwerde about the person who registered it.
+                messages.info(request, "Diesen Fall sehen Sie nicht: er betrifft Sie selbst.")
+                return redirect("cases:worklist")
             return redirect("cases:detail", case_id=case.pk)
     return render(request, template, {"form": form})
 

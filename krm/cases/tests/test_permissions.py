@@ -615,3 +615,26 @@ def test_a_dab_linked_to_a_case_the_accused_reads_leaves_no_trace_there(
     client.force_login(org["bl"])
     html = client.get(f"/faelle/{complaint.pk}/").content.decode()
     assert html.count(dab.aktenzeichen) >= 2  # the link and the timeline
+
+
+def test_registering_a_dab_about_oneself_does_not_lead_to_a_404(client: Client, org) -> None:
+    """The KRM-B registers a DAB about herself: registered, then out of her sight."""
+    client.force_login(org["krmb"])
+    response = client.post(
+        "/erfassung/registrieren/",
+        {
+            "kind": "dienstaufsichtsbeschwerde",
+            "channel": "brief",
+            "received_at": "2026-11-02T10:00",
+            "subject": "Über die KRM-Beauftragte",
+            "staff_concerned": org["krmb"].pk,
+            "escalation_level": 1,
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "erfasst" in html and "er betrifft Sie selbst" in html
+    case = Case.objects.get()
+    assert case.staff_concerned == org["krmb"]
+    assert "Über die KRM-Beauftragte" not in html
