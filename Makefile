@@ -9,6 +9,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/krm
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 PYTEST_WORKERS ?= 2
+OBSERVATORY := tests/observatory
 
 .PHONY: run test lint format test-sqlite test-postgres run-packages system-packages bench clean
 
@@ -54,12 +55,19 @@ format: $(VENV)/.test-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test-sqlite: $(VENV)/.test-installed system-packages
+# Mozilla's HTTP Observatory (npm, pinned in package-lock.json) for tests/observatory.
+# --ignore-scripts: install scripts would download a CA bundle, Chromium's HSTS preload list
+# and the TLD list; a local scan needs none of them (see scan.mjs).
+$(OBSERVATORY)/node_modules/.installed: $(OBSERVATORY)/package.json $(OBSERVATORY)/package-lock.json
+	cd $(OBSERVATORY) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test-sqlite: $(VENV)/.test-installed system-packages $(OBSERVATORY)/node_modules/.installed
 	KRM_DATABASE_URL= DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
 test-postgres: $(VENV)/.test-installed
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  KRM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"; \
+	  KRM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser and not observatory"; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "FEHLER: PostgreSQL unter 127.0.0.1:5432 ist nicht erreichbar (CI=true)." >&2; exit 1; \
 	else \
@@ -72,4 +80,4 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/run.py --cases 100000
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* var/static
+	rm -rf $(VENV) var/*.sqlite3* var/static $(OBSERVATORY)/node_modules
