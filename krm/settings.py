@@ -316,7 +316,7 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 # Content Security Policy (django-csp 4): no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": ["'self'"],
+        "default-src": ["'none'"],  # everything not named below is refused
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],

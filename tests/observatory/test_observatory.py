@@ -12,7 +12,7 @@ redirect keeps the port the request came to.
 The scan starts at `/`, as the Observatory's does, and follows krm's redirects to the login
 page (the page every visitor without a session gets); the headers, cookies and HTML checked
 are those of that page. Every check must pass, each with the result krm has today, for a
-score of 130 (A+; the Observatory's A+ starts at 100).
+score of 135 (A+; the Observatory's A+ starts at 100).
 
 Alone: .venv/bin/pytest tests/observatory -s   (after `make test` or
 `make tests/observatory/node_modules/.installed` installed the Observatory)
@@ -47,9 +47,9 @@ PACKAGE_DIR = HERE / "node_modules" / "@mdn" / "mdn-http-observatory"
 HOST = "localhost"
 START_TIMEOUT = 30  # seconds for both gunicorns to answer
 TLS_HANDSHAKE = 0x16  # first byte of a TLS record carrying a ClientHello
-# Each check's result for krm today (score modifier): 100 + 30 = 130, A+.
+# Each check's result for krm today (score modifier): 100 + 35 = 135, A+.
 EXPECTED_RESULTS = {
-    "content-security-policy": "csp-implemented-with-no-unsafe",  # +5
+    "content-security-policy": "csp-implemented-with-no-unsafe-default-src-none",  # +10
     "cookies": "cookies-secure-with-httponly-sessions-and-samesite",  # +5
     "cross-origin-resource-sharing": "cross-origin-resource-sharing-not-implemented",  # 0
     "redirection": "redirection-to-https",  # 0
@@ -340,7 +340,7 @@ def test_mozilla_observatory_passes_every_check_with_a_plus(tmp_path: Path) -> N
     results = {name: test["result"] for name, test in tests.items()}
     assert results == EXPECTED_RESULTS, summary(report)
     assert report["scan"]["testsQuantity"] == len(tests)
-    assert (report["scan"]["score"], report["scan"]["grade"]) == (130, "A+"), summary(report)
+    assert (report["scan"]["score"], report["scan"]["grade"]) == (135, "A+"), summary(report)
 
     # What was scanned: the login page, reached over verified HTTPS from http:// on one host.
     site = f"{HOST}:{switch.port}"
