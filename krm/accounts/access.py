@@ -134,6 +134,9 @@ def _compute(user: User, today: dt.date) -> Access:
     )
     acting_for: list[str] = []
     named_principals: list[int] = []
+    if not own_roles & CASE_ROLES:
+        # Without a case role of one's own one stands in for nobody (may_stand_in).
+        absences = absences.none()
     for principal_id, deputy_id, first, last, username in absences:
         acting_for.append(f"{first} {last}".strip() or username)
         if deputy_id == user.pk:

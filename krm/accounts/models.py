@@ -226,6 +226,13 @@ class Absence(models.Model):
                     "eine Vertretung sieht Fälle."
                 }
             )
+        if self.deputy_id and not may_stand_in(self.deputy):
+            raise ValidationError(
+                {
+                    "deputy": "Vertreten kann nur, wer selbst eine Rolle mit Fallzugriff hat "
+                    "(erteilt mit Freigabe einer zweiten Administratorin)."
+                }
+            )
 
 
 def _roles_of(user: User) -> set[str]:
@@ -236,6 +243,13 @@ def holds_case_roles_allowed(user: User, roles: set[str] | None = None) -> bool:
     """Administrator and Controlling accounts never read cases (issue 6, finding 4)."""
     roles = _roles_of(user) if roles is None else roles
     return not (user.is_staff or user.is_superuser or roles & NO_CASE_ACCESS_ROLES)
+
+
+def may_stand_in(user: User) -> bool:
+    """A named deputy is someone with a case role of their own: standing in never turns an
+    account without one (e.g. one an administrator just created) into a reader of cases."""
+    roles = _roles_of(user)
+    return bool(roles & CASE_ROLES) and holds_case_roles_allowed(user, roles)
 
 
 def role_refusal(user: User, role: str) -> str | None:

@@ -11,3 +11,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # keys are issued with `krm create-api-token`, which shows them once
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a key stays with its user; revoking (deleting) is all one may do

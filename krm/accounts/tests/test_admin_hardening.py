@@ -408,3 +408,49 @@ def test_others_cannot_log_someone_out(client: Client, org, actor: str) -> None:
     response = client.post("/konto/sitzungen-beenden/", {"user": org["mitarbeiter"].pk})
     assert response.status_code == 403
     assert victim.get("/faelle/").status_code == 200
+
+
+def test_a_fresh_account_cannot_stand_in_for_the_krmb(client: Client, org, admin) -> None:
+    """Found by attack: an administrator creates an account, gives it the Jobcenter and makes
+    it the KRM-B's deputy. A deputy must hold a case role of their own (given by four eyes)."""
+    client.force_login(admin)
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "schatten",
+            "usable_password": "true",
+            "password1": "Sehr-geheimes-Pw-2026",
+            "password2": "Sehr-geheimes-Pw-2026",
+            "role_assignments-TOTAL_FORMS": "0",
+            "role_assignments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    shadow = User.objects.get(username="schatten")
+    shadow.jobcenter = org.jobcenter
+    shadow.save()
+    today = timezone.localdate()
+    response = client.post(
+        "/admin/accounts/absence/add/",
+        {"user": org["krmb"].pk, "start": today, "end": today, "deputy": shadow.pk, "note": ""},
+    )
+    assert response.status_code == 200
+    assert "Vertreten kann nur, wer selbst eine Rolle mit Fallzugriff hat" in (
+        response.content.decode()
+    )
+    assert not Absence.objects.exists()
+    # Written into the database anyway, it opens nothing.
+    Absence.objects.create(user=org["krmb"], start=today, end=today, deputy=shadow)
+    access = access_for(User.objects.get(pk=shadow.pk))
+    assert access.roles == frozenset() and access.acting_for == ()
+
+
+def test_an_api_key_stays_with_its_user(client: Client, org, admin) -> None:
+    from krm.api.models import ApiToken
+
+    token, _key = ApiToken.issue(admin)
+    client.force_login(admin)
+    response = client.post(f"/admin/api/apitoken/{token.pk}/change/", {"user": org["krmb"].pk})
+    assert response.status_code == 403
+    token.refresh_from_db()
+    assert token.user == admin
