@@ -140,18 +140,24 @@ def build(
         a.user_id: a.get_role_display()
         for a in RoleAssignment.objects.filter(user__in=people).order_by("role")
     }
-    links = CaseLink.objects.filter(Q(first_id__in=ids) | Q(second_id__in=ids)).select_related(
-        "first", "second"
+    links = list(
+        CaseLink.objects.filter(Q(first_id__in=ids) | Q(second_id__in=ids)).select_related(
+            "first", "second"
+        )
     )
-    linked: dict[int, list[str]] = {}
-    for link in links:
-        linked.setdefault(link.first_id, []).append(link.second.aktenzeichen)
-        linked.setdefault(link.second_id, []).append(link.first.aktenzeichen)
     from .selectors import readable_case_ids
     from .templatetags.krm_cases import FIELD_LABELS, event_lines
 
     named = {e.data["mit_id"] for c in cases for e in c.events.all() if "mit_id" in e.data}
-    readable, _unmentioned = readable_case_ids(user=user, ids=named)
+    named |= {link.first_id for link in links} | {link.second_id for link in links}
+    readable, unmentioned = readable_case_ids(user=user, ids=named)
+    linked: dict[int, list[str]] = {}
+    for link in links:
+        # Only what the KRM-B reads herself: a DAB about her stays out of the answer.
+        if link.second_id in readable:
+            linked.setdefault(link.first_id, []).append(link.second.aktenzeichen)
+        if link.first_id in readable:
+            linked.setdefault(link.second_id, []).append(link.first.aktenzeichen)
     staff = FIELD_LABELS["staff_concerned"]
 
     def lines(event: Event) -> list[str]:
@@ -169,6 +175,7 @@ def build(
             "events": [
                 (event, _function_of(event.actor, roles), lines(event))
                 for event in case.events.all()
+                if event.data.get("mit_id") not in unmentioned
             ],
             "linked": linked.get(case.pk, []),
             "reads": [

@@ -159,5 +159,11 @@ def _erase_link_notes_elsewhere(actor: User, case: Case) -> None:
                 case=other,
                 type=EventType.CASE_ERASED,
                 actor=actor,
-                data={"felder": ["notes"], "grund": f"Löschung in {case.aktenzeichen}"},
+                # Named like a link, so that who may not see `case` does not learn of it.
+                data={
+                    "felder": ["notes"],
+                    "grund": "Löschung im verknüpften Fall",
+                    "mit": case.aktenzeichen,
+                    "mit_id": case.pk,
+                },
             )

@@ -3,6 +3,7 @@ holds about a customer (cases, documents, the read log of those cases) as one PD
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -160,3 +161,29 @@ def test_only_the_krmb_discloses(client: Client, org, cases: dict, role: str) ->
     response = client.post("/faelle/auskunft/", {"name": "Erika", "case": [cases["first"].pk]})
     assert response.status_code == 403
     assert not Event.objects.filter(type=EventType.CASE_DISCLOSED).exists()
+
+
+def test_a_linked_dab_about_the_krmb_stays_out_of_the_pdf(client: Client, org, tmp_path) -> None:
+    """Found by attack: the PDF listed a linked DAB the KRM-B may not see (about her)."""
+    from django.utils import timezone
+
+    from krm.accounts.models import Absence
+
+    complaint = make_case(org["krmb"], subject="Wartezeit", customer={"name": "Yolanda Test"})
+    today = timezone.localdate()
+    Absence.objects.create(user=org["krmb"], start=today, end=today)  # the Vertretung acts
+    vertretung = type(org["krmb"]).objects.get(username="vertretung")
+    dab = make_case(
+        vertretung,
+        kind="dienstaufsichtsbeschwerde",
+        staff_concerned=org["krmb"],
+        subject="Über die KRM-Beauftragte",
+    )
+    services.link_cases(actor=vertretung, case=complaint, other=dab, note="")
+    Absence.objects.all().delete()
+    client.force_login(org["krmb"])
+    response = client.post("/faelle/auskunft/", {"name": "Yolanda", "case": [complaint.pk]})
+    text = _pdf_text(response.content, tmp_path)
+    assert dab.aktenzeichen not in text
+    assert "nicht einsehen" not in text
+    assert not re.search(r"Verknüpft(?!e)", text)  # no timeline entry "Verknüpft"

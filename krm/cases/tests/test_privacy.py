@@ -233,3 +233,29 @@ def test_only_the_acting_krmb_rectifies_or_erases(
     )
     assert response.status_code == status
     assert _stored(case) == before
+
+
+def test_erasing_notes_names_no_dab_in_the_linked_case(client: Client, org) -> None:
+    """Found by attack: the erasure record in the linked case named the DAB's Aktenzeichen,
+    which the TL the DAB is about can read there."""
+    krmb = org["krmb"]
+    complaint = make_case(krmb, org_unit=org.t711, subject="Wartezeit")
+    dab = make_case(
+        krmb,
+        kind="dienstaufsichtsbeschwerde",
+        org_unit=org.t711,
+        staff_concerned=org["tl"],
+        subject="Über die Teamleitung",
+    )
+    services.link_cases(actor=krmb, case=dab, other=complaint, note="Frau X")
+    dab.refresh_from_db()
+    privacy.erase(
+        actor=krmb, case=dab, expected_version=dab.version, fields={"notes"}, reason="Antrag"
+    )
+    assert Event.objects.filter(case=complaint, type=EventType.CASE_ERASED).exists()
+    client.force_login(org["tl"])
+    html = _page(client, complaint)
+    assert dab.aktenzeichen not in html
+    assert "Löschung im verknüpften Fall" not in html  # the whole entry stays out
+    client.force_login(org["bl"])
+    assert "Löschung im verknüpften Fall" in _page(client, complaint)
