@@ -52,17 +52,15 @@ def search_filter(query: str) -> Q:
     return Q(pk__in=ids) if ids is not None else Q(pk__in=[])  # no words: nothing matches
 
 
-def _filters_contents(f: CaseFilter) -> bool:
-    """Whether a filter looks into case contents: then cases the user may only know to
-    exist stay out (their unit, topics, status or words are not theirs to search)."""
-    full_text = bool(f.q.strip()) and az.parse(f.q) is None
-    return bool(f.channel or f.status or f.deadline_state or f.org_unit or f.topic or full_text)
-
-
 def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) -> QuerySet[Case]:
-    """The cases this user may see, filtered, most urgent first (not yet evaluated)."""
+    """The cases this user may read, filtered, most urgent first (not yet evaluated).
+
+    A case the user may only know to exist (a confidential one they captured) is listed
+    only when searched for by its Aktenzeichen: in a list its place (open before closed,
+    by deadline) would tell its status. `confidential_captures` lists them apart."""
     f = filters
-    qs = permissions.visible_cases(user, contents_only=_filters_contents(f))
+    by_aktenzeichen = bool(f.q.strip()) and az.parse(f.q) is not None
+    qs = permissions.visible_cases(user, contents_only=not by_aktenzeichen)
     if f.mine:
         qs = qs.filter(captured_by=user)
     if f.kind:
@@ -91,6 +89,18 @@ def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) ->
         qs = qs.filter(search_filter(f.q))
     # A status filter fixes is_open; ordering by it then would only hide the index.
     return qs.order_by(*(ORDERING[1:] if f.status else ORDERING))
+
+
+def confidential_captures(*, user: User) -> QuerySet[Case]:
+    """The confidential cases this user captured and may not read: only that they exist,
+    newest receipt first (an order that tells nothing of their state)."""
+    readable = permissions.visibility_of(user).q(contents_only=True)
+    qs = permissions.visible_cases(user).filter(captured_by=user, kind__in=sorted(CONFIDENTIAL))
+    if readable is not None:
+        qs = qs.exclude(readable)
+    return qs.only("id", "aktenzeichen", "kind", "received_on", "jobcenter_id").order_by(
+        "-received_on", "-id"
+    )
 
 
 def with_list_data(qs: QuerySet[Case]) -> QuerySet[Case]:

@@ -38,6 +38,7 @@ from .forms import (
 from .models import CaseLink
 
 PAGE_SIZE = 25
+CONFIDENTIAL_SHOWN = 50
 
 
 @login_required
@@ -66,6 +67,10 @@ def worklist(request: HttpRequest, mine: bool = False) -> HttpResponse:
             "mine": mine,
             "querystring": query.urlencode(),
             "title": "Meine Fälle" if mine else "Arbeitsliste",
+            # Only that they exist: apart from the list, whose order would tell their state.
+            "confidential": selectors.confidential_captures(user=request.user)[:CONFIDENTIAL_SHOWN]
+            if mine
+            else (),
         },
     )
 
