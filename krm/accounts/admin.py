@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -18,6 +18,16 @@ from django.urls import reverse
 
 from . import services
 from .models import Absence, Approval, OrgUnit, RoleAssignment, User
+
+
+class PasswordRequestForm(AdminPasswordChangeForm):
+    """Django's form for a password set in the admin, without "disable password login":
+    for someone else's account it becomes a request for a second administrator."""
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields.pop("usable_password", None)
+        self.fields["password1"].required = self.fields["password2"].required = True
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -69,6 +79,12 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deactivate instead: cases refer to it, and deleting would show them
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            # The administrator knows the first password: its owner replaces it at once.
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+
     @admin.action(description="Administrationsrechte beantragen (Vier-Augen-Prinzip)")
     def request_admin_rights(self, request: HttpRequest, queryset: Any) -> None:
         for user in queryset:
@@ -96,11 +112,11 @@ class UserAdmin(BaseUserAdmin):
             return super().user_change_password(request, id, form_url)
         if not self.has_change_permission(request, user):
             raise PermissionDenied
-        form = SetPasswordForm(user, request.POST or None)
+        form = PasswordRequestForm(user, request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.request_password(
-                    actor=request.user, user=user, password=form.cleaned_data["new_password1"]
+                    actor=request.user, user=user, password=form.cleaned_data["password1"]
                 )
             except (ValidationError, PermissionDenied) as exc:
                 _report(request, exc)
@@ -195,7 +211,7 @@ class ApprovalAdmin(admin.ModelAdmin):
     def approve(self, request: HttpRequest, queryset: Any) -> None:
         self._decide(request, queryset, approve=True)
 
-    @admin.action(description="Ablehnen")
+    @admin.action(description="Ablehnen (oder den eigenen Antrag zurückziehen)")
     def reject(self, request: HttpRequest, queryset: Any) -> None:
         self._decide(request, queryset, approve=False)
 

@@ -147,7 +147,9 @@ class User(AbstractUser):
 
 
 class RoleAssignment(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        User, verbose_name="Person", on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField("Rolle", max_length=20, choices=Role.choices)
     org_unit = models.ForeignKey(
         OrgUnit,
@@ -189,7 +191,9 @@ class RoleAssignment(models.Model):
 class Absence(models.Model):
     """While a user is absent, their deputy acts with their roles (R-O-4)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
+    user = models.ForeignKey(
+        User, verbose_name="abwesend", on_delete=models.CASCADE, related_name="absences"
+    )
     start = models.DateField("von")
     end = models.DateField("bis einschließlich")
     deputy = models.ForeignKey(
@@ -201,7 +205,12 @@ class Absence(models.Model):
         related_name="deputy_for",
         help_text="Leer: für die KRM-Beauftragte handelt die Rolle Vertretung",
     )
-    note = models.CharField("Bemerkung", max_length=200, blank=True)
+    note = models.CharField(
+        "Bemerkung",
+        max_length=200,
+        blank=True,
+        help_text="Steht im Sicherheitsprotokoll: keine Gründe (etwa Krankheit) eintragen.",
+    )
 
     class Meta:
         verbose_name = "Abwesenheit"
@@ -225,6 +234,10 @@ class Absence(models.Model):
                     "deputy": "Administrations- und Controlling-Konten vertreten niemanden: "
                     "eine Vertretung sieht Fälle."
                 }
+            )
+        if self.deputy_id and self.user_id and not _roles_of(self.user) & CASE_ROLES:
+            raise ValidationError(
+                {"deputy": "Diese Person hat keine Rolle mit Fallzugriff: nichts zu vertreten."}
             )
         if self.deputy_id and not may_stand_in(self.deputy):
             raise ValidationError(

@@ -60,6 +60,8 @@ def request_role(
 ) -> Approval:
     """A role for `user`, given once a second administrator approves (four-eyes)."""
     _require_admin(actor)
+    if actor.pk == user.pk:
+        raise ValidationError("Für das eigene Konto beantragt man keine Rolle.")
     if role not in UNIT_ROLES:
         org_unit = None
     _check_role(user, role, org_unit)
@@ -72,7 +74,13 @@ def request_role(
 
 @transaction.atomic
 def request_admin_rights(*, actor: User, user: User, superuser: bool = False) -> Approval:
+    """Administration rights (and, with `superuser`, all of them) for `user`; they only ever
+    grow this way (taking them away is immediate, in the user list)."""
     _require_admin(actor)
+    if actor.pk == user.pk:
+        raise ValidationError("Für das eigene Konto beantragt man keine Rechte.")
+    if user.is_staff and (user.is_superuser or not superuser):
+        raise ValidationError(f"{user} hat diese Rechte bereits.")
     if RoleAssignment.objects.filter(user=user).exclude(role__in=[Role.ADMIN]).exists():
         raise ValidationError(
             "Dieses Konto hat Rollen, die Fälle sehen oder Controlling betreffen; "
@@ -112,8 +120,8 @@ def decide(*, actor: User, approval: Approval, approve: bool) -> Approval:
     approval = Approval.objects.select_for_update().select_related("user").get(pk=approval.pk)
     if approval.state != Approval.State.OPEN:
         raise ValidationError("Diese Freigabe ist bereits entschieden.")
-    if actor.pk == approval.requested_by_id:
-        raise PermissionDenied(SELF_APPROVAL)
+    if actor.pk == approval.requested_by_id and approve:
+        raise PermissionDenied(SELF_APPROVAL)  # withdrawing one's own request is fine
     if actor.pk == approval.user_id:
         raise PermissionDenied("Niemand gibt eine Änderung am eigenen Konto frei.")
     with acting(actor):
@@ -135,7 +143,7 @@ def _carry_out(approval: Approval, approve: bool) -> None:
             RoleAssignment.objects.create(user=user, role=approval.role, org_unit=approval.org_unit)
         elif approval.kind == Approval.Kind.ADMIN_RIGHTS:
             user.is_staff = True
-            user.is_superuser = approval.superuser
+            user.is_superuser = user.is_superuser or approval.superuser
             user.save(update_fields=["is_staff", "is_superuser"])
         else:
             user.password = approval.password_hash

@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -87,8 +87,17 @@ def end_sessions(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:account")
 
 
+class NewPasswordForm(PasswordChangeForm):
+    def clean_new_password1(self) -> str:
+        new = self.cleaned_data["new_password1"]
+        if self.user.check_password(new):
+            raise ValidationError("Bitte ein neues Passwort wählen, nicht das bisherige.")
+        return new
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = NewPasswordForm
     success_url = reverse_lazy("cases:worklist")
 
     def form_valid(self, form: Any) -> HttpResponse:

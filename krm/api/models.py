@@ -15,12 +15,15 @@ def hash_key(key: str) -> str:
 
 class ApiToken(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        verbose_name="Person",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField("Anfang des Schlüssels", max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("angelegt am", auto_now_add=True)
+    last_used_at = models.DateTimeField("zuletzt benutzt", null=True, blank=True)
 
     class Meta:
         verbose_name = "API-Schlüssel"

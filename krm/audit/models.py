@@ -36,10 +36,10 @@ class EventType(models.TextChoices):
     CASE_DISCLOSED = "case.disclosed", "Auskunft erteilt (Art. 15 DSGVO)"
     # The security log: accounts, roles, deputies, passwords, sessions, configuration.
     ACCOUNT_CREATED = "account.created", "Benutzerkonto angelegt"
-    ACCOUNT_CHANGED = "account.changed", "Benutzerkonto geändert"
+    ACCOUNT_CHANGED = "account.changed", "Benutzerkonto oder API-Schlüssel geändert"
     ACCOUNT_PASSWORD = "account.password", "Passwort gesetzt"
     ACCOUNT_SESSIONS_ENDED = "account.sessions_ended", "Alle Sitzungen beendet"
-    ROLE_REQUESTED = "role.requested", "Rolle beantragt (Vier-Augen-Prinzip)"
+    ROLE_REQUESTED = "role.requested", "Freigabe beantragt (Vier-Augen-Prinzip)"
     ROLE_GRANTED = "role.granted", "Rolle erteilt"
     ROLE_REVOKED = "role.revoked", "Rolle entzogen"
     APPROVAL_DECIDED = "approval.decided", "Freigabe entschieden"

@@ -5,18 +5,21 @@ models with `track`; the actor is the request's user (krm/audit/context.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
 
 from .context import current_actor
 from .models import EventType
 
-# Never written into the log: secrets and bookkeeping.
-SECRET_FIELDS = {"password", "last_login", "session_epoch", "key_hash"}
+# Never written into the log: secrets and bookkeeping (a form saving `date_joined` again
+# only rounds it).
+SECRET_FIELDS = {"password", "last_login", "session_epoch", "key_hash", "date_joined"}
 
 
 @dataclass(frozen=True)
@@ -29,12 +32,17 @@ class Tracked:
 
 
 def _value(obj: Any, field: models.Field) -> Any:
+    """A field's value as people read it: names, labels, German dates."""
     value = getattr(obj, field.attname)
-    if isinstance(value, models.Model):
-        return str(value)
     if field.is_relation and value is not None:
         related = getattr(obj, field.name, None)
         return str(related) if related is not None else value
+    if field.choices and value not in (None, ""):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%d.%m.%Y %H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value:%d.%m.%Y}"
     return value
 
 

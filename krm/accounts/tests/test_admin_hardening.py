@@ -73,16 +73,26 @@ def test_admin_cannot_make_itself_the_krmbs_deputy(client: Client, org, admin) -
 
 
 @pytest.mark.parametrize("role", ["krmb", "vertretung", "gf", "dsb", "mitarbeiter"])
-def test_admin_cannot_give_itself_a_case_role(client: Client, org, admin, role: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("admin", "Für das eigene Konto beantragt man keine Rolle."),
+        ("admin2", "erhalten keine Rolle, die Fälle sieht"),  # another administrator account
+    ],
+)
+def test_admin_cannot_give_itself_a_case_role(
+    client: Client, org, admin, admin2, role: str, target: str, message: str
+) -> None:
+    account = admin if target == "admin" else admin2
     client.force_login(admin)
     response = client.post(
-        "/admin/accounts/approval/add/", {"kind": "rolle", "user": admin.pk, "role": role}
+        "/admin/accounts/approval/add/", {"kind": "rolle", "user": account.pk, "role": role}
     )
     assert response.status_code == 302
     assert not Approval.objects.exists()
-    assert not RoleAssignment.objects.filter(user=admin, role=role).exists()
+    assert not RoleAssignment.objects.filter(user=account, role=role).exists()
     page = client.get(response.headers["Location"]).content.decode()
-    assert "erhalten keine Rolle, die Fälle sieht" in page
+    assert message in page
 
 
 def test_the_user_form_offers_no_way_to_add_a_role(client: Client, org, admin) -> None:
@@ -96,9 +106,12 @@ def test_the_user_form_offers_no_way_to_add_a_role(client: Client, org, admin) -
 def test_admin_cannot_reset_the_krmbs_password_alone(client: Client, org, admin, admin2) -> None:
     krmb = org["krmb"]
     client.force_login(admin)
+    form = client.get(f"/admin/accounts/user/{krmb.pk}/password/").content.decode()
+    assert 'name="password1"' in form and 'name="password2"' in form  # found by review
+    assert 'name="usable_password"' not in form
     response = client.post(
         f"/admin/accounts/user/{krmb.pk}/password/",
-        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert response.status_code == 302
     krmb.refresh_from_db()
@@ -121,6 +134,15 @@ def test_admin_cannot_reset_the_krmbs_password_alone(client: Client, org, admin,
     response = client.get("/faelle/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/konto/passwort/"
+    same = client.post(
+        "/konto/passwort/",
+        {
+            "old_password": NEW_PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert "nicht das bisherige" in same.content.decode()  # found by review
     response = client.post(
         "/konto/passwort/",
         {
@@ -454,3 +476,52 @@ def test_an_api_key_stays_with_its_user(client: Client, org, admin) -> None:
     assert response.status_code == 403
     token.refresh_from_db()
     assert token.user == admin
+
+
+def test_an_account_an_administrator_creates_must_replace_its_password(
+    client: Client, org, admin
+) -> None:
+    client.force_login(admin)
+    client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "neuling",
+            "usable_password": "true",
+            "password1": "Sehr-geheimes-Pw-2026",
+            "password2": "Sehr-geheimes-Pw-2026",
+            "role_assignments-TOTAL_FORMS": "0",
+            "role_assignments-INITIAL_FORMS": "0",
+        },
+    )
+    assert User.objects.get(username="neuling").must_change_password
+
+
+def test_a_request_for_administration_rights_never_takes_any_away(org, admin, admin2) -> None:
+    """Found by review: "erteilen" without "Superuser" demoted a superuser."""
+    with pytest.raises(ValidationError, match="hat diese Rechte bereits"):
+        services.request_admin_rights(actor=admin, user=admin2, superuser=False)
+    with pytest.raises(ValidationError, match="eigene Konto"):
+        services.request_admin_rights(actor=admin, user=admin)
+    person = UserFactory(username="helfer", jobcenter=org.jobcenter)
+    person.is_staff = True
+    person.save()
+    approval = services.request_admin_rights(actor=admin, user=person, superuser=True)
+    services.decide(actor=admin2, approval=approval, approve=True)
+    person.refresh_from_db()
+    assert person.is_staff and person.is_superuser
+
+
+def test_the_requester_may_withdraw_but_not_approve(org, admin) -> None:
+    person = UserFactory(username="helferin", jobcenter=org.jobcenter)
+    approval = services.request_role(actor=admin, user=person, role=Role.MITARBEITER)
+    services.decide(actor=admin, approval=approval, approve=False)
+    approval.refresh_from_db()
+    assert approval.state == Approval.State.REJECTED
+    assert not RoleAssignment.objects.filter(user=person).exists()
+
+
+def test_no_deputy_for_an_account_without_case_roles(org) -> None:
+    today = timezone.localdate()
+    absence = Absence(user=org["controlling"], start=today, end=today, deputy=org["mitarbeiter"])
+    with pytest.raises(ValidationError, match="nichts zu vertreten"):
+        absence.full_clean()
