@@ -346,6 +346,9 @@ AXES_RESET_ON_SUCCESS = True  # the handler clears only the successful username'
 # Failures during a lockout do not extend it (the message says how long it lasts).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "krm.accounts.views.lockout_response"
+# No login records in the admin: nobody deletes them there without a trace. A lockout ends
+# by itself; on the server `krm axes_reset_username NAME` ends it at once.
+AXES_ENABLE_ADMIN = False
 # Reverse proxies in front of krm (they set X-Forwarded-For); 0: none, use REMOTE_ADDR.
 KRM_PROXY_COUNT = env_int("KRM_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "krm.accounts.client_ip.client_ip"

@@ -4,9 +4,12 @@ for the DSB, per case and per user."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,6 +18,7 @@ from krm.accounts.models import Approval, User
 from krm.accounts.roles import Role
 from krm.audit import personal
 from krm.audit.models import Event, ReadEvent
+from krm.cases.kinds import Kind
 from krm.cases.models import AktenzeichenRecord
 from krm.lib import aktenzeichen as az
 
@@ -42,6 +46,18 @@ def security_lines(event: Event) -> list[str]:
     return [line for line in lines if line]
 
 
+def _param(request: HttpRequest, name: str, limit: int) -> str:
+    """A search field from the query string: trimmed, bounded, no control characters (a NUL
+    would be refused by PostgreSQL)."""
+    value = request.GET.get(name, "").strip()[:limit]
+    return "".join(char for char in value if char.isprintable())
+
+
+def _people(access: Access) -> Q:
+    """The accounts of the Jobcenter and those of none (system accounts)."""
+    return Q(jobcenter_id=access.jobcenter_id) | Q(jobcenter__isnull=True)
+
+
 def _shown(value: object) -> str:
     if value is True:
         return "ja"
@@ -53,19 +69,24 @@ def _shown(value: object) -> str:
 @login_required
 def security_log(request: HttpRequest) -> HttpResponse:
     access = _watcher(request, krmb_too=True)
+    # The Jobcenter's log and that of accounts without a Jobcenter (created in the admin,
+    # before one is chosen).
     events = (
-        Event.objects.filter(chain=f"jc:{access.jobcenter_id}")
+        Event.objects.filter(chain__in=[f"jc:{access.jobcenter_id}", "system"])
         .select_related("actor", "subject_user")
-        .order_by("-seq")
+        .order_by("-created_at", "-id")
     )
-    username = request.GET.get("benutzer", "").strip()[:150]
+    username = _param(request, "benutzer", 150)
     person = None
     if username:
-        person = User.objects.filter(username=username, jobcenter_id=access.jobcenter_id).first()
+        person = User.objects.filter(_people(access), username=username).first()
         events = events.filter(subject_user=person) if person else events.none()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     open_approvals = (
-        Approval.objects.filter(state=Approval.State.OPEN, user__jobcenter_id=access.jobcenter_id)
+        Approval.objects.filter(
+            Q(user__jobcenter_id=access.jobcenter_id) | Q(user__jobcenter__isnull=True),
+            state=Approval.State.OPEN,
+        )
         .select_related("user", "org_unit", "requested_by")
         .order_by("-requested_at")[:50]
     )
@@ -88,32 +109,42 @@ def security_log(request: HttpRequest) -> HttpResponse:
 def read_log(request: HttpRequest) -> HttpResponse:
     """Who opened a case (by Aktenzeichen), or which cases a person opened (by username)."""
     access = _watcher(request, krmb_too=False)
-    aktenzeichen = request.GET.get("aktenzeichen", "").strip()[:40]
-    username = request.GET.get("benutzer", "").strip()[:150]
-    reads = ReadEvent.objects.none()
-    subject = ""
-    error = ""
+    aktenzeichen = _param(request, "aktenzeichen", 40)
+    username = _param(request, "benutzer", 150)
+    # Never a DAB about the reader (docs/security.md): as if it did not exist.
+    reads = ReadEvent.objects.exclude(
+        case__kind=Kind.DIENSTAUFSICHTSBESCHWERDE, case__staff_concerned_id=request.user.pk
+    )
+    subjects: list[str] = []
+    errors: list[str] = []
     if aktenzeichen:
         parsed = az.parse(aktenzeichen)
         record = (
             AktenzeichenRecord.objects.filter(
                 jobcenter_id=access.jobcenter_id, aktenzeichen=str(parsed)
-            ).first()
+            )
+            .exclude(
+                case__kind=Kind.DIENSTAUFSICHTSBESCHWERDE,
+                case__staff_concerned_id=request.user.pk,
+            )
+            .first()
             if parsed
             else None
         )
         if record is None:
-            error = "Kein Fall mit diesem Aktenzeichen."
+            errors.append("Kein Fall mit diesem Aktenzeichen.")
         else:
-            reads = ReadEvent.objects.filter(case_id=record.case_id)
-            subject = f"Fall {parsed}"
-    elif username:
-        person = User.objects.filter(username=username, jobcenter_id=access.jobcenter_id).first()
+            reads = reads.filter(case_id=record.case_id)
+            subjects.append(f"Fall {parsed}")
+    if username:
+        person = User.objects.filter(_people(access), username=username).first()
         if person is None:
-            error = "Keine Person mit diesem Benutzernamen."
+            errors.append("Keine Person mit diesem Benutzernamen.")
         else:
-            reads = ReadEvent.objects.filter(user=person)
-            subject = f"{person} ({person.username})"
+            reads = reads.filter(user=person)
+            subjects.append(f"{person} ({person.username})")
+    if errors or not subjects:
+        reads = reads.none()
     page = Paginator(
         reads.select_related("user", "case")
         .only(
@@ -128,17 +159,19 @@ def read_log(request: HttpRequest) -> HttpResponse:
         .order_by("-at", "-id"),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
-    query = f"aktenzeichen={aktenzeichen}" if aktenzeichen else f"benutzer={username}"
+    query = urlencode(
+        {k: v for k, v in (("aktenzeichen", aktenzeichen), ("benutzer", username)) if v}
+    )
     return render(
         request,
         "oversight/read_log.html",
         {
             "title": "Lesezugriffe",
             "page": page,
-            "subject": subject,
-            "error": error,
+            "subject": " und ".join(subjects) if not errors else "",
+            "error": " ".join(errors),
             "aktenzeichen": aktenzeichen,
             "username": username,
-            "querystring": query if (aktenzeichen or username) else "",
+            "querystring": query,
         },
     )

@@ -525,3 +525,19 @@ def test_no_deputy_for_an_account_without_case_roles(org) -> None:
     absence = Absence(user=org["controlling"], start=today, end=today, deputy=org["mitarbeiter"])
     with pytest.raises(ValidationError, match="nichts zu vertreten"):
         absence.full_clean()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/axes/accesslog/",
+        "/admin/axes/accessattempt/",
+        "/admin/axes/accessfailurelog/",
+        "/admin/auth/group/",
+    ],
+)
+def test_login_records_and_groups_are_not_in_the_admin(client: Client, admin, path: str) -> None:
+    """Found by attack: login records could be deleted in the admin without a trace, and
+    Django's groups were changed unrecorded."""
+    client.force_login(admin)
+    assert client.get(path).status_code == 404

@@ -31,3 +31,50 @@ def test_read_log_shows_who_opened_a_case(client: Client, org) -> None:
     for role in ("krmb", "tl", "admin"):
         client.force_login(org[role])
         assert client.get("/protokoll/lesezugriffe/").status_code == 403
+
+
+def test_the_log_searches_take_odd_input_without_error(client: Client, org) -> None:
+    """Found by attack: a NUL in a search field gave a 500 on PostgreSQL."""
+    client.force_login(org["dsb"])
+    for path in ("/protokoll/sicherheit/", "/protokoll/lesezugriffe/"):
+        for value in ("\x00", "a\x00b", "x" * 5000, "II-6001-2026-" + "9" * 400):
+            response = client.get(path, {"benutzer": value, "aktenzeichen": value})
+            assert response.status_code == 200, (path, value[:10])
+
+
+def test_the_read_log_hides_a_dab_about_the_dsb(client: Client, org) -> None:
+    """Found by attack: the read log named a DAB about the DSB reading it."""
+    dab = make_case(
+        org["krmb"], kind="dienstaufsichtsbeschwerde", staff_concerned=org["dsb"], subject="DSB"
+    )
+    client.force_login(org["krmb"])
+    client.get(f"/faelle/{dab.pk}/")
+    client.force_login(org["dsb"])
+    html = client.get("/protokoll/lesezugriffe/", {"benutzer": "krmb"}).content.decode()
+    assert dab.aktenzeichen not in html and ": 0 Lesezugriffe" in html
+    html = client.get("/protokoll/lesezugriffe/", {"aktenzeichen": dab.aktenzeichen})
+    assert "Kein Fall mit diesem Aktenzeichen." in html.content.decode()
+
+
+def test_both_fields_narrow_the_read_log(client: Client, org) -> None:
+    first, second = make_case(org["krmb"]), make_case(org["krmb"])
+    for user in ("krmb", "gf"):
+        client.force_login(org[user])
+        client.get(f"/faelle/{first.pk}/")
+        client.get(f"/faelle/{second.pk}/")
+    client.force_login(org["dsb"])
+    html = client.get(
+        "/protokoll/lesezugriffe/", {"aktenzeichen": first.aktenzeichen, "benutzer": "gf"}
+    ).content.decode()
+    assert ": 1 Lesezugriffe" in html
+
+
+def test_accounts_without_a_jobcenter_are_in_the_security_log(client: Client, org) -> None:
+    """Found by review: an account created in the admin had no Jobcenter yet and its
+    creation showed in no Jobcenter's log."""
+    from krm.testing.factories import UserFactory
+
+    UserFactory(username="systemkonto", jobcenter=None)
+    client.force_login(org["dsb"])
+    html = client.get("/protokoll/sicherheit/", {"benutzer": "systemkonto"}).content.decode()
+    assert "Benutzerkonto angelegt" in html
