@@ -234,11 +234,18 @@ def verify_chain(name: str, events: list[Event], head: ChainHead | None) -> list
     return problems
 
 
-def verify(*, chains: Iterable[str] | None = None, batch: int = 2000) -> Iterator[Problem]:
-    """Check every chain (or the named ones); yields what is wrong."""
+def verify(
+    *,
+    chains: Iterable[str] | None = None,
+    expected: Iterable[str] = (),
+    batch: int = 2000,
+) -> Iterator[Problem]:
+    """Check every chain (or the named ones); yields what is wrong. `expected`: chains
+    that must exist (of every case and Jobcenter): one deleted whole is found too."""
     heads = ChainHead.objects.order_by("key")
     if chains is not None:
-        heads = heads.filter(key__in=list(chains))
+        chains = list(chains)
+        heads = heads.filter(key__in=chains)
     names = list(heads.values_list("key", flat=True))
     orphans = (
         Event.objects.exclude(chain__in=ChainHead.objects.values("key"))
@@ -247,6 +254,9 @@ def verify(*, chains: Iterable[str] | None = None, batch: int = 2000) -> Iterato
     )
     if chains is None:
         names.extend(sorted(set(orphans)))
+    else:
+        names.extend(sorted(set(orphans.filter(chain__in=chains))))
+    wanted = set(expected) | set(chains or ())
     for start in range(0, len(names), batch):
         part = names[start : start + batch]
         grouped: dict[str, list[Event]] = {name: [] for name in part}
@@ -255,14 +265,8 @@ def verify(*, chains: Iterable[str] | None = None, batch: int = 2000) -> Iterato
         head_rows = {h.key: h for h in ChainHead.objects.filter(key__in=part)}
         for name in part:
             yield from verify_chain(name, grouped[name], head_rows.get(name))
-
-
-def retention_deletion() -> Any:
-    """The one path on which audit events are deleted: together with their case, at the
-    end of its retention period (on PostgreSQL a trigger refuses every other DELETE)."""
-    import pgtrigger
-
-    return pgtrigger.ignore("audit.Event:append_only_delete")
+    for name in sorted(wanted - set(names)):
+        yield Problem(name, None, "Kette fehlt ganz (alle Ereignisse gelöscht)")
 
 
 def log_reads(*, user: Any, case_ids: Iterable[int], via: str, address: str | None = None) -> None:

@@ -263,3 +263,20 @@ def test_concurrent_appends_to_one_chain_stay_one_chain() -> None:
     )
     assert log == list(range(1, log_before + total + 1))
     assert problems() == []
+
+
+def test_a_chain_deleted_whole_is_found(case: Case, org, capsys) -> None:
+    """Found by attack: deleting every event of a case and its head went unnoticed."""
+    raw("DELETE FROM audit_event WHERE chain = %s", [f"case:{case.pk}"])
+    ChainHead.objects.filter(key=f"case:{case.pk}").delete()
+    with pytest.raises(CommandError, match="1 Befund"):
+        call_command("audit", "verify")
+    out = capsys.readouterr().out
+    assert f"case:{case.pk}: Kette: Kette fehlt ganz" in out
+    with pytest.raises(CommandError):
+        call_command("audit", "verify", "--aktenzeichen", case.aktenzeichen)
+    # The same for a Jobcenter's security log.
+    raw("DELETE FROM audit_event WHERE chain = %s", [f"jc:{org.jobcenter.pk}"])
+    ChainHead.objects.filter(key=f"jc:{org.jobcenter.pk}").delete()
+    with pytest.raises(CommandError, match="2 Befund"):
+        call_command("audit", "verify")
