@@ -269,6 +269,14 @@ def verify(
         yield Problem(name, None, "Kette fehlt ganz (alle Ereignisse gelöscht)")
 
 
+def retention_deletion() -> Any:
+    """The one path on which audit events are deleted: together with their case, at the
+    end of its retention period (on PostgreSQL a trigger refuses every other DELETE)."""
+    import pgtrigger
+
+    return pgtrigger.ignore("audit.Event:append_only_delete")
+
+
 def log_reads(*, user: Any, case_ids: Iterable[int], via: str, address: str | None = None) -> None:
     """One row per case opened (ASVS 8.3.5), in one INSERT (a single row without an explicit
     transaction: a page pays one statement)."""
