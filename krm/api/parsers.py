@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 from typing import Any
 
 from django.conf import settings
@@ -70,10 +71,17 @@ class BoundedJSONParser(JSONParser):
         if _too_deep(text):
             raise exceptions.ParseError("Der Inhalt ist zu tief verschachtelt.")
         try:
-            return json.loads(text, parse_constant=_refuse_constant)
+            return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
         except (ValueError, RecursionError):
             raise exceptions.ParseError("Der Inhalt ist kein gültiges JSON.") from None
 
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")  # NaN, Infinity
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range")  # 1e999 would be infinity
+    return value

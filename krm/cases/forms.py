@@ -11,6 +11,7 @@ from krm.intake.forms import (
     DATETIME_FORMATS,
     CustomerFieldsMixin,
     DateTimeLocalInput,
+    KeyChoiceField,
     OrgUnitChoiceField,
 )
 
@@ -61,7 +62,7 @@ class WorklistFilterForm(forms.Form):
             empty_label="alle",
             queryset=OrgUnit.objects.filter(jobcenter_id=jobcenter_id).order_by("code"),
         )
-        self.fields["topic"] = forms.ModelChoiceField(
+        self.fields["topic"] = KeyChoiceField(
             label="Thema",
             required=False,
             empty_label="alle",

@@ -25,7 +25,26 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
-class OrgUnitChoiceField(forms.ModelChoiceField):
+# The largest primary key a database holds (64 bit); a larger number is no choice at all
+# (SQLite would raise OverflowError in the lookup).
+MAX_KEY = 2**63 - 1
+
+
+def _is_key(value: Any) -> bool:
+    text = str(value).strip()
+    return text.isascii() and text.isdigit() and int(text) <= MAX_KEY
+
+
+class KeyChoiceField(forms.ModelChoiceField):
+    """A choice of a row by its id; anything but a plausible id is an invalid choice."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not _is_key(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class OrgUnitChoiceField(KeyChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
         indent = "\u2003" if obj.level == OrgUnit.Level.TEAM else ""
         return f"{indent}{obj.code} – {obj.name}"
@@ -33,6 +52,16 @@ class OrgUnitChoiceField(forms.ModelChoiceField):
 
 class TopicsField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
+
+    def _check_values(self, value: Any) -> Any:
+        for item in value:
+            if not _is_key(item):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:20]},
+                )
+        return super()._check_values(value)
 
     def clean(self, value: Any) -> Any:
         topics = super().clean(value)
@@ -194,7 +223,7 @@ class CaseForm(BaseCaseForm):
             required=False,
         )
         staff = Q(is_active=True) | Q(pk=case.staff_concerned_id if case else None)
-        self.fields["staff_concerned"] = forms.ModelChoiceField(
+        self.fields["staff_concerned"] = KeyChoiceField(
             label="Betroffene/r Mitarbeiter/in",
             required=False,
             queryset=User.objects.filter(staff, jobcenter=jobcenter).order_by(

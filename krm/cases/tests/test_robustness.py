@@ -291,3 +291,40 @@ def test_api_refuses_a_time_that_does_not_exist_in_berlin(client, org):
     )
     assert response.status_code == 400
     assert "Zeitumstellung" in response.json()["received_at"][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/erfassung/schnell/", "topics"),
+        ("/erfassung/schnell/", "org_unit"),
+        ("/erfassung/registrieren/", "topics"),
+        ("/erfassung/registrieren/", "staff_concerned"),
+        ("/faelle/?status=&topic={}", None),
+        ("/faelle/?status=&org_unit={}", None),
+    ],
+)
+@pytest.mark.parametrize("value", ["99999999999999999999999", "١٢", "-1", "1.5", "9" * 400])
+def test_ids_beyond_any_row_are_invalid_choices_not_errors(client, org, path, field, value):
+    """Found by attack: a topic id beyond 64 bit gave a 500 (SQLite OverflowError)."""
+    client.force_login(org["krmb"])
+    if field is None:
+        response = client.get(path.format(value))
+    else:
+        response = client.post(
+            path, {"kind": "beschwerde", "channel": "brief", "subject": "x", field: value}
+        )
+    assert response.status_code == 200
+    assert not Case.objects.exists()
+
+
+def test_json_numbers_beyond_a_float_are_refused(client, org):
+    """Found by attack: 1e999 was read as infinity."""
+    response = client.post(
+        "/api/v1/cases",
+        '{"kind": "beschwerde", "channel": "brief", "subject": "x", "escalation_level": 1e999}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {ApiToken.issue(org['krmb'])[1]}",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Der Inhalt ist kein gültiges JSON."}
