@@ -137,3 +137,30 @@ def test_read_log_rectification_disclosure_and_confidential_cases(
     assert ReadEvent.objects.filter(case=case, via=ReadEvent.Via.DISCLOSURE).count() == 1
     assert ReadEvent.objects.filter(case=dab).count() == 1
     checks.assert_clean()
+
+
+def test_new_pages_fit_a_small_screen(page: Page, checks: PageChecks, site: str, org: Org) -> None:
+    """Found by review: case pages scrolled sideways at 375 px (WCAG 1.4.10)."""
+    dab = make_case(
+        org["krmb"],
+        kind="dienstaufsichtsbeschwerde",
+        org_unit=org.t711,
+        staff_concerned=org["mitarbeiter"],
+        subject="Verhalten am Schalter",
+        customer={"name": "Erika Musterfrau", "email": "erika.musterfrau@example.org"},
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    for username, paths in (
+        ("krmb", [f"/faelle/{dab.pk}/", f"/faelle/{dab.pk}/datenschutz/", "/faelle/auskunft/"]),
+        ("dsb", ["/konto/", "/protokoll/sicherheit/", "/protokoll/lesezugriffe/"]),
+    ):
+        login(page, site, username)
+        for path in paths:
+            page.goto(f"{site}{path}")
+            width = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert width[0] <= width[1], (username, path, width)
+            checks.check(f"375 px: {path} ({username})")
+        logout(page)
+    checks.assert_clean()
