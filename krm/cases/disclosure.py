@@ -196,7 +196,7 @@ def build(
         },
     )
     pdf = HTML(string=html).write_pdf(
-        stylesheets=[CSS(filename=str(STYLESHEET))], pdf_variant="pdf/a-3b"
+        stylesheets=[CSS(filename=str(STYLESHEET))], pdf_variant="pdf/a-3a"
     )
     with transaction.atomic():
         for case in cases:

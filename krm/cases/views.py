@@ -383,27 +383,26 @@ def disclosure(request: HttpRequest) -> HttpResponse:
     """Art. 15 GDPR: find a customer's cases, choose, download one PDF (the KRM-B)."""
     if not disclosure_service.may_disclose(request.user):
         raise PermissionDenied("Nur die KRM-Beauftragte erteilt Auskunft.")
-    source = request.POST if request.method == "POST" else request.GET
-    form = DisclosureSearchForm(source if set(source) - {"csrfmiddlewaretoken"} else None)
+    # Searched by POST: a customer's name or e-mail never stands in a URL (or a server log).
+    form = DisclosureSearchForm(request.POST if request.method == "POST" else None)
     cases: list = []
-    subject = disclosure_service.Subject()
     if form.is_bound and form.is_valid():
         subject = disclosure_service.subject_from(form.cleaned_data)
         cases = list(disclosure_service.find_cases(user=request.user, subject=subject))
-    if request.method == "POST" and form.is_bound and form.is_valid():
-        chosen = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
-        allowed = {case.pk for case in cases}
-        chosen = [pk for pk in chosen if pk in allowed]
-        if not chosen:
-            messages.error(request, "Bitte mindestens einen Fall auswählen.")
-        else:
-            pdf = disclosure_service.build(
-                user=request.user, case_ids=chosen, subject=subject, address=client_ip(request)
-            )
-            response = HttpResponse(pdf, content_type="application/pdf")
-            name = disclosure_service.filename()
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
+        if request.POST.get("action") == "pdf":
+            allowed = {case.pk for case in cases}
+            chosen = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
+            chosen = [pk for pk in chosen if pk in allowed]
+            if not chosen:
+                messages.error(request, "Bitte mindestens einen Fall auswählen.")
+            else:
+                pdf = disclosure_service.build(
+                    user=request.user, case_ids=chosen, subject=subject, address=client_ip(request)
+                )
+                response = HttpResponse(pdf, content_type="application/pdf")
+                name = disclosure_service.filename()
+                response["Content-Disposition"] = f'attachment; filename="{name}"'
+                return response
     return render(
         request,
         "cases/disclosure.html",

@@ -97,7 +97,8 @@ def test_read_log_rectification_disclosure_and_confidential_cases(
     nav.get_by_role("link", name="Auskunft").click()
     page.get_by_label(re.compile("^Name")).fill(NEW_NAME)
     page.get_by_role("button", name="Fälle suchen").click()
-    expect(page.get_by_role("heading", name="1 Fall")).to_be_visible()
+    expect(page.get_by_role("heading", name="1 Fall gefunden")).to_be_visible()
+    page.get_by_role("checkbox").check()
     checks.check("Auskunft: Fälle der Person")
     with page.expect_download() as download:
         page.get_by_role("button", name="Auskunft als PDF erstellen").click()

@@ -68,21 +68,24 @@ def test_the_krmb_finds_the_customers_cases(
     client: Client, org, cases: dict, query: dict, found: set
 ) -> None:
     client.force_login(org["krmb"])
-    html = client.get("/faelle/auskunft/", query).content.decode()
+    html = client.post("/faelle/auskunft/", {"action": "suchen", **query}).content.decode()
     for key, case in cases.items():
         assert (f'value="{case.pk}"' in html) == (key in found), key
+    assert " checked" not in html  # the KRM-B chooses each case herself (found by review)
 
 
 def test_by_aktenzeichen(client: Client, org, cases: dict) -> None:
     client.force_login(org["krmb"])
-    html = client.get("/faelle/auskunft/", {"aktenzeichen": cases["second"].aktenzeichen})
+    html = client.post(
+        "/faelle/auskunft/", {"action": "suchen", "aktenzeichen": cases["second"].aktenzeichen}
+    )
     assert f'value="{cases["second"].pk}"' in html.content.decode()
     assert f'value="{cases["first"].pk}"' not in html.content.decode()
 
 
 def test_a_search_needs_something_to_search_for(client: Client, org, cases: dict) -> None:
     client.force_login(org["krmb"])
-    html = client.get("/faelle/auskunft/", {"name": " "}).content.decode()
+    html = client.post("/faelle/auskunft/", {"action": "suchen", "name": " "}).content.decode()
     assert "Bitte mindestens eine Angabe zur Person machen." in html
 
 
@@ -95,7 +98,8 @@ def test_the_pdf_holds_everything_about_the_customer_and_nothing_else(
         client.get(f"/faelle/{first.pk}/")
     client.force_login(org["krmb"])
     response = client.post(
-        "/faelle/auskunft/", {"name": "Erika Mustermann", "case": [first.pk, second.pk]}
+        "/faelle/auskunft/",
+        {"action": "pdf", "name": "Erika Mustermann", "case": [first.pk, second.pk]},
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -106,6 +110,10 @@ def test_the_pdf_holds_everything_about_the_customer_and_nothing_else(
         ["pdfinfo", "-meta", str(tmp_path / "auskunft.pdf")], capture_output=True, text=True
     ).stdout
     assert 'pdfaid:part="3"' in meta or "<pdfaid:part>3</pdfaid:part>" in meta  # PDF/A-3
+    info = subprocess.run(
+        ["pdfinfo", str(tmp_path / "auskunft.pdf")], capture_output=True, text=True
+    ).stdout
+    assert "Tagged:          yes" in info  # for screen readers (found by review)
     for expected in (
         "Auskunft nach Art. 15 DSGVO",
         first.aktenzeichen,
@@ -147,7 +155,11 @@ def test_only_cases_found_for_the_person_go_into_the_pdf(
     client.force_login(org["krmb"])
     response = client.post(
         "/faelle/auskunft/",
-        {"name": "Erika Mustermann", "case": [cases["first"].pk, cases["other"].pk]},
+        {
+            "action": "pdf",
+            "name": "Erika Mustermann",
+            "case": [cases["first"].pk, cases["other"].pk],
+        },
     )
     text = _pdf_text(response.content, tmp_path)
     assert "Max schreibt" not in text
@@ -158,7 +170,9 @@ def test_only_cases_found_for_the_person_go_into_the_pdf(
 def test_only_the_krmb_discloses(client: Client, org, cases: dict, role: str) -> None:
     client.force_login(org[role])
     assert client.get("/faelle/auskunft/", {"name": "Erika"}).status_code == 403
-    response = client.post("/faelle/auskunft/", {"name": "Erika", "case": [cases["first"].pk]})
+    response = client.post(
+        "/faelle/auskunft/", {"action": "pdf", "name": "Erika", "case": [cases["first"].pk]}
+    )
     assert response.status_code == 403
     assert not Event.objects.filter(type=EventType.CASE_DISCLOSED).exists()
 
@@ -182,7 +196,9 @@ def test_a_linked_dab_about_the_krmb_stays_out_of_the_pdf(client: Client, org, t
     services.link_cases(actor=vertretung, case=complaint, other=dab, note="")
     Absence.objects.all().delete()
     client.force_login(org["krmb"])
-    response = client.post("/faelle/auskunft/", {"name": "Yolanda", "case": [complaint.pk]})
+    response = client.post(
+        "/faelle/auskunft/", {"action": "pdf", "name": "Yolanda", "case": [complaint.pk]}
+    )
     text = _pdf_text(response.content, tmp_path)
     assert dab.aktenzeichen not in text
     assert "nicht einsehen" not in text
