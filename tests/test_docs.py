@@ -21,6 +21,6 @@ def test_the_commands_the_docs_name_exist() -> None:
 
     commands = set(get_commands())
     docs = "".join(p.read_text() for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
-    named = set(re.findall(r"`krm ([a-z][a-z-]+)", docs))
+    named = set(re.findall(r"`krm ([a-z][a-z_-]+)", docs))
     assert named, "no commands found"
     assert named <= commands, named - commands
