@@ -187,6 +187,8 @@ class Case(models.Model):
             worklist_index("jobcenter", "org_unit", F("is_open").desc(), name="case_org_unit_idx"),
             worklist_index("jobcenter", "bereich", F("is_open").desc(), name="case_bereich_idx"),
             models.Index(fields=["captured_by", "is_open"], name="case_captured_by_idx"),
+            # The DABs about a person (they never see them): a small subquery of every list.
+            models.Index(fields=["staff_concerned", "kind"], name="case_staff_concerned_idx"),
             models.Index(fields=["next_due"], name="case_next_due_idx"),
             models.Index(fields=["acknowledgement_due"], name="case_ack_due_idx"),
             models.Index(fields=["completion_due"], name="case_completion_due_idx"),
