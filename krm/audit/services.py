@@ -81,13 +81,17 @@ def record(
     jobcenter_id: int | None = None,
     subject_user: Any = None,
     data: dict | None = None,
+    starts_chain: bool = False,
 ) -> Event:
-    """Append an event to its chain: the case's, or the Jobcenter's security log."""
+    """Append an event to its chain: the case's, or the Jobcenter's security log.
+    `starts_chain`: the caller knows it writes the chain's first event (a new case)."""
     name = chain_key(case=case, jobcenter_id=jobcenter_id)
     with transaction.atomic(savepoint=False):
         # The head is locked while the event is appended; a chain's first event is written in
         # the transaction that creates its case or Jobcenter, so nobody else can race for it.
-        head = ChainHead.objects.select_for_update().filter(key=name).first()
+        head = (
+            None if starts_chain else ChainHead.objects.select_for_update().filter(key=name).first()
+        )
         seq, prev = (head.seq, head.mac) if head else (0, chain.GENESIS)
         created_at = timezone.now()
         sealed = seal(

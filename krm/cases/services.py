@@ -198,6 +198,7 @@ def register_case(
             case=case,
             type=EventType.CASE_REGISTERED,
             actor=actor,
+            starts_chain=True,
             data={
                 "aktenzeichen": case.aktenzeichen,
                 "status": case.status,
