@@ -157,16 +157,24 @@ class UserAdmin(BaseUserAdmin):
 class ApprovalAdmin(admin.ModelAdmin):
     """Requests wait here for a second administrator."""
 
-    list_display = ["__str__", "kind", "state", "requested_by", "requested_at", "decided_by"]
+    list_display = [
+        "__str__",
+        "kind",
+        "jobcenter",
+        "state",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    ]
     list_filter = ["state", "kind"]
     list_select_related = ["user", "org_unit", "requested_by", "decided_by"]
-    fields = ["kind", "user", "role", "org_unit", "superuser"]
+    fields = ["kind", "user", "role", "org_unit", "superuser", "deputy", "start", "end", "note"]
     actions = ["approve", "reject"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
             return []
-        return [*self.fields, "state", "requested_by", "requested_at", "decided_by"]
+        return [*self.fields, "jobcenter", "state", "requested_by", "requested_at", "decided_by"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a request stays on record
@@ -233,6 +241,49 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 @admin.register(Absence)
 class AbsenceAdmin(admin.ModelAdmin):
+    """An absence without a named deputy takes effect at once (for the KRM-B the Vertretung
+    acts); one with a named deputy is a request a second administrator approves, and is
+    then only ended (deleted), not changed."""
+
     list_display = ["user", "start", "end", "deputy", "note"]
     list_select_related = ["user", "deputy"]
     date_hierarchy = "start"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.deputy_id:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if obj is not None:  # a deputy is named only with a new absence (four-eyes)
+            kwargs["exclude"] = ["deputy"]
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Absence, form: Any, change: bool) -> None:
+        if change or not obj.deputy_id:
+            super().save_model(request, obj, form, change)
+            return
+        services.request_deputy(
+            actor=request.user,
+            user=obj.user,
+            deputy=obj.deputy,
+            start=obj.start,
+            end=obj.end,
+            note=obj.note,
+        )
+        obj.requested = True
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(obj, "requested", False):
+            return None  # nothing added yet: the request is in the security log
+        return super().log_addition(request, obj, message)
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None):
+        if getattr(obj, "requested", False):
+            messages.info(
+                request,
+                "Die Vertretung gilt, sobald eine zweite Administratorin sie unter "
+                "„Freigaben“ freigibt.",
+            )
+            return HttpResponseRedirect(reverse("admin:accounts_absence_changelist"))
+        return super().response_add(request, obj, post_url_continue)

@@ -291,6 +291,7 @@ class Approval(models.Model):
         ROLE = "rolle", "Rolle erteilen"
         ADMIN_RIGHTS = "adminrechte", "Administrationsrechte erteilen"
         PASSWORD = "passwort", "Passwort setzen"
+        DEPUTY = "vertretung", "Vertretung eintragen"
 
     class State(models.TextChoices):
         OPEN = "offen", "wartet auf Freigabe"
@@ -300,6 +301,10 @@ class Approval(models.Model):
     kind = models.CharField("Art", max_length=12, choices=Kind.choices)
     user = models.ForeignKey(
         User, verbose_name="für", on_delete=models.PROTECT, related_name="approvals"
+    )
+    # The person's Jobcenter when it was asked for: a move meanwhile voids the request.
+    jobcenter = models.ForeignKey(
+        Jobcenter, verbose_name="Jobcenter", on_delete=models.PROTECT, null=True, blank=True
     )
     role = models.CharField("Rolle", max_length=20, choices=Role.choices, blank=True)
     org_unit = models.ForeignKey(
@@ -312,6 +317,18 @@ class Approval(models.Model):
     )
     superuser = models.BooleanField("mit allen Rechten (Superuser)", default=False)
     password_hash = models.CharField(max_length=200, blank=True, editable=False)
+    # A deputyship: `user` is absent from `start` to `end`, `deputy` stands in.
+    deputy = models.ForeignKey(
+        User,
+        verbose_name="Vertretung",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    start = models.DateField("von", null=True, blank=True)
+    end = models.DateField("bis einschließlich", null=True, blank=True)
+    note = models.CharField("Bemerkung", max_length=200, blank=True)
     state = models.CharField(
         "Stand", max_length=12, choices=State.choices, default=State.OPEN, editable=False
     )
@@ -340,4 +357,6 @@ class Approval(models.Model):
         if self.kind == self.Kind.ROLE:
             unit = f" {self.org_unit.code}" if self.org_unit_id else ""
             what = f"{self.get_role_display()}{unit}"
+        if self.kind == self.Kind.DEPUTY:
+            return f"{self.deputy} vertritt {self.user} ({self.start:%d.%m.%Y}–{self.end:%d.%m.%Y})"
         return f"{what} für {self.user}"

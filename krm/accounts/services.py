@@ -5,6 +5,8 @@ changes themselves are logged field by field (krm/audit/tracking.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +19,7 @@ from krm.audit.services import record
 
 from . import sessions
 from .access import access_for
-from .models import Approval, OrgUnit, RoleAssignment, User, role_refusal
+from .models import Absence, Approval, OrgUnit, RoleAssignment, User, role_refusal
 from .roles import UNIT_ROLES, Role
 
 SELF_APPROVAL = "Eine Freigabe erteilt eine zweite Administratorin, nicht wer sie beantragt hat."
@@ -66,7 +68,12 @@ def request_role(
         org_unit = None
     _check_role(user, role, org_unit)
     approval = Approval.objects.create(
-        kind=Approval.Kind.ROLE, user=user, role=role, org_unit=org_unit, requested_by=actor
+        kind=Approval.Kind.ROLE,
+        user=user,
+        jobcenter_id=user.jobcenter_id,
+        role=role,
+        org_unit=org_unit,
+        requested_by=actor,
     )
     _log(approval, EventType.ROLE_REQUESTED, actor)
     return approval
@@ -81,16 +88,24 @@ def request_admin_rights(*, actor: User, user: User, superuser: bool = False) ->
         raise ValidationError("Für das eigene Konto beantragt man keine Rechte.")
     if user.is_staff and (user.is_superuser or not superuser):
         raise ValidationError(f"{user} hat diese Rechte bereits.")
+    _check_no_case_roles(user)
+    approval = Approval.objects.create(
+        kind=Approval.Kind.ADMIN_RIGHTS,
+        user=user,
+        jobcenter_id=user.jobcenter_id,
+        superuser=superuser,
+        requested_by=actor,
+    )
+    _log(approval, EventType.ROLE_REQUESTED, actor)
+    return approval
+
+
+def _check_no_case_roles(user: User) -> None:
     if RoleAssignment.objects.filter(user=user).exclude(role__in=[Role.ADMIN]).exists():
         raise ValidationError(
             "Dieses Konto hat Rollen, die Fälle sehen oder Controlling betreffen; "
             "Administration braucht ein eigenes Konto."
         )
-    approval = Approval.objects.create(
-        kind=Approval.Kind.ADMIN_RIGHTS, user=user, superuser=superuser, requested_by=actor
-    )
-    _log(approval, EventType.ROLE_REQUESTED, actor)
-    return approval
 
 
 @transaction.atomic
@@ -105,7 +120,33 @@ def request_password(*, actor: User, user: User, password: str) -> Approval:
     approval = Approval.objects.create(
         kind=Approval.Kind.PASSWORD,
         user=user,
+        jobcenter_id=user.jobcenter_id,
         password_hash=make_password(password),
+        requested_by=actor,
+    )
+    _log(approval, EventType.ROLE_REQUESTED, actor)
+    return approval
+
+
+@transaction.atomic
+def request_deputy(
+    *, actor: User, user: User, deputy: User, start: Any, end: Any, note: str = ""
+) -> Approval:
+    """A named deputy for an absence: standing in gives the absent person's access, so it
+    takes effect when a second administrator approves (absences without a named deputy
+    take effect at once)."""
+    _require_admin(actor)
+    if actor.pk in (user.pk, deputy.pk):
+        raise ValidationError("Für das eigene Konto beantragt man keine Vertretung.")
+    Absence(user=user, deputy=deputy, start=start, end=end, note=note).full_clean()
+    approval = Approval.objects.create(
+        kind=Approval.Kind.DEPUTY,
+        user=user,
+        jobcenter_id=user.jobcenter_id,
+        deputy=deputy,
+        start=start,
+        end=end,
+        note=note,
         requested_by=actor,
     )
     _log(approval, EventType.ROLE_REQUESTED, actor)
@@ -122,8 +163,12 @@ def decide(*, actor: User, approval: Approval, approve: bool) -> Approval:
         raise ValidationError("Diese Freigabe ist bereits entschieden.")
     if actor.pk == approval.requested_by_id and approve:
         raise PermissionDenied(SELF_APPROVAL)  # withdrawing one's own request is fine
-    if actor.pk == approval.user_id:
+    if actor.pk in (approval.user_id, approval.deputy_id):
         raise PermissionDenied("Niemand gibt eine Änderung am eigenen Konto frei.")
+    if approve and approval.user.jobcenter_id != approval.jobcenter_id:
+        raise ValidationError(
+            "Die Person hat seit dem Antrag das Jobcenter gewechselt; bitte neu beantragen."
+        )
     with acting(actor):
         _carry_out(approval, approve)
     approval.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
@@ -142,9 +187,20 @@ def _carry_out(approval: Approval, approve: bool) -> None:
             _check_role(user, approval.role, approval.org_unit)  # still true now?
             RoleAssignment.objects.create(user=user, role=approval.role, org_unit=approval.org_unit)
         elif approval.kind == Approval.Kind.ADMIN_RIGHTS:
+            _check_no_case_roles(user)  # still true now?
             user.is_staff = True
             user.is_superuser = user.is_superuser or approval.superuser
             user.save(update_fields=["is_staff", "is_superuser"])
+        elif approval.kind == Approval.Kind.DEPUTY:
+            absence = Absence(
+                user=user,
+                deputy=approval.deputy,
+                start=approval.start,
+                end=approval.end,
+                note=approval.note,
+            )
+            absence.full_clean()  # still true now?
+            absence.save()
         else:
             user.password = approval.password_hash
             user.must_change_password = True

@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
+from krm.lib.keys import is_key
+
 from . import services
 from .access import access_for
 from .models import RoleAssignment, User
@@ -72,7 +74,9 @@ def end_sessions(request: HttpRequest) -> HttpResponse:
     """Log a user out everywhere: oneself, or (the acting KRM-B) someone of the Jobcenter."""
     raw = request.POST.get("user", "")
     target = request.user
-    if raw and raw.isdigit() and int(raw) != request.user.pk:
+    if raw and not is_key(raw):
+        raise PermissionDenied("Sie dürfen die Sitzungen dieser Person nicht beenden.")
+    if raw and int(raw) != request.user.pk:
         target = User.objects.filter(
             pk=int(raw), jobcenter_id=access_for(request.user).jobcenter_id
         ).first()

@@ -227,7 +227,10 @@ def verify_chain(name: str, events: list[Event], head: ChainHead | None) -> list
                 problems.append(Problem(name, event.seq, "personenbezogener Wert verändert"))
         prev = event.mac
         expected_seq = event.seq + 1
-    if head is None:
+    if head is not None and head.seq == 0:
+        # A real head always names an event: an empty one stands for a chain emptied.
+        problems.append(Problem(name, None, "Kette fehlt ganz (alle Ereignisse gelöscht)"))
+    elif head is None:
         if events:
             problems.append(Problem(name, None, "Kettenende fehlt"))
     elif (head.seq, head.mac) != ((events[-1].seq, events[-1].mac) if events else (0, "")):

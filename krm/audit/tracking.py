@@ -19,7 +19,7 @@ from .models import EventType
 
 # Never written into the log: secrets and bookkeeping (a form saving `date_joined` again
 # only rounds it).
-SECRET_FIELDS = {"password", "last_login", "session_epoch", "key_hash", "date_joined"}
+SECRET_FIELDS = {"password", "last_login", "session_epoch", "key_hash", "prefix", "date_joined"}
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,10 @@ def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) ->
     by deadline) would tell its status. `confidential_captures` lists them apart."""
     f = filters
     by_aktenzeichen = bool(f.q.strip()) and az.parse(f.q) is not None
-    qs = permissions.visible_cases(user, contents_only=not by_aktenzeichen)
+    # Filtering by what one may not know (status, channel, unit, topic, deadline) would tell
+    # it through the count: then such a case stays out, even when named.
+    looks_inside = bool(f.channel or f.status or f.deadline_state or f.org_unit or f.topic)
+    qs = permissions.visible_cases(user, contents_only=looks_inside or not by_aktenzeichen)
     if f.mine:
         qs = qs.filter(captured_by=user)
     if f.kind:

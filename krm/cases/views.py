@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,6 +20,7 @@ from krm.accounts.client_ip import client_ip
 from krm.audit.models import ReadEvent
 from krm.audit.services import log_reads
 from krm.intake.forms import CaseForm, apply_service_errors
+from krm.lib.keys import is_key
 
 from . import disclosure as disclosure_service
 from . import permissions, privacy, selectors, services, workflow
@@ -315,6 +316,9 @@ def unlink(request: HttpRequest, case_id: int, link_id: int) -> HttpResponse:
         Q(first=case) | Q(second=case),
         pk=link_id,
     )
+    other = link_obj.second if link_obj.first_id == case.pk else link_obj.first
+    if not permissions.can_change(request.user, other):
+        raise Http404("Verknüpfung nicht gefunden")  # as if there were none (a hidden DAB)
     services.unlink_cases(actor=request.user, link=link_obj)
     messages.success(request, "Die Verknüpfung ist gelöst.")
     return redirect("cases:detail", case_id=case.pk)
@@ -391,7 +395,7 @@ def disclosure(request: HttpRequest) -> HttpResponse:
         cases = list(disclosure_service.find_cases(user=request.user, subject=subject))
         if request.POST.get("action") == "pdf":
             allowed = {case.pk for case in cases}
-            chosen = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
+            chosen = [int(v) for v in request.POST.getlist("case") if is_key(v)]
             chosen = [pk for pk in chosen if pk in allowed]
             if not chosen:
                 messages.error(request, "Bitte mindestens einen Fall auswählen.")

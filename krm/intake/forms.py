@@ -14,6 +14,7 @@ from krm.accounts.roles import Role
 from krm.cases.kinds import DEFAULT_FORWARDING_RECIPIENT, QUICK_CAPTURE_KINDS, Channel, Kind
 from krm.cases.models import MAX_TOPICS, Case, Customer, Topic
 from krm.jobcenters.models import Jobcenter
+from krm.lib.keys import is_key
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"]
 
@@ -25,21 +26,11 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
-# The largest primary key a database holds (64 bit); a larger number is no choice at all
-# (SQLite would raise OverflowError in the lookup).
-MAX_KEY = 2**63 - 1
-
-
-def _is_key(value: Any) -> bool:
-    text = str(value).strip()
-    return text.isascii() and text.isdigit() and int(text) <= MAX_KEY
-
-
 class KeyChoiceField(forms.ModelChoiceField):
     """A choice of a row by its id; anything but a plausible id is an invalid choice."""
 
     def to_python(self, value: Any) -> Any:
-        if value not in self.empty_values and not _is_key(value):
+        if value not in self.empty_values and not is_key(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
@@ -55,7 +46,7 @@ class TopicsField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value: Any) -> Any:
         for item in value:
-            if not _is_key(item):
+            if not is_key(item):
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

@@ -100,7 +100,7 @@ def security_log(request: HttpRequest) -> HttpResponse:
             "open_approvals": open_approvals,
             "username": username,
             "person": person,
-            "querystring": f"benutzer={username}" if username else "",
+            "querystring": urlencode({"benutzer": username}) if username else "",
         },
     )
 
@@ -111,9 +111,11 @@ def read_log(request: HttpRequest) -> HttpResponse:
     access = _watcher(request, krmb_too=False)
     aktenzeichen = _param(request, "aktenzeichen", 40)
     username = _param(request, "benutzer", 150)
-    # Never a DAB about the reader (docs/security.md): as if it did not exist.
+    # Never a DAB about the reader, or about whom the reader stands in for (docs/security.md):
+    # as if it did not exist.
+    concerned = {request.user.pk} | {g.principal_id for g in access.grants if g.principal_id}
     reads = ReadEvent.objects.exclude(
-        case__kind=Kind.DIENSTAUFSICHTSBESCHWERDE, case__staff_concerned_id=request.user.pk
+        case__kind=Kind.DIENSTAUFSICHTSBESCHWERDE, case__staff_concerned_id__in=concerned
     )
     subjects: list[str] = []
     errors: list[str] = []
@@ -125,7 +127,7 @@ def read_log(request: HttpRequest) -> HttpResponse:
             )
             .exclude(
                 case__kind=Kind.DIENSTAUFSICHTSBESCHWERDE,
-                case__staff_concerned_id=request.user.pk,
+                case__staff_concerned_id__in=concerned,
             )
             .first()
             if parsed

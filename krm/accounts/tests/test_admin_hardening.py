@@ -329,7 +329,7 @@ def test_every_configuration_change_is_on_record(client: Client, org, admin) -> 
             "user": org["tl"].pk,
             "start": today,
             "end": today + dt.timedelta(days=3),
-            "deputy": org["mitarbeiter"].pk,
+            "deputy": "",
             "note": "Urlaub",
         },
     )
@@ -541,3 +541,73 @@ def test_login_records_and_groups_are_not_in_the_admin(client: Client, admin, pa
     Django's groups were changed unrecorded."""
     client.force_login(admin)
     assert client.get(path).status_code == 404
+
+
+def test_a_named_deputy_needs_a_second_administrator(client: Client, org, admin, admin2) -> None:
+    """Found by attack: one administrator made a Mitarbeiterin the GF's deputy (all cases)."""
+    today = timezone.localdate()
+    client.force_login(admin)
+    response = client.post(
+        "/admin/accounts/absence/add/",
+        {
+            "user": org["gf"].pk,
+            "start": today,
+            "end": today + dt.timedelta(days=30),
+            "deputy": org["mitarbeiter"].pk,
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    assert not Absence.objects.exists()
+    assert access_for(User.objects.get(username="mitarbeiter")).acting_for == ()
+    approval = Approval.objects.get(kind=Approval.Kind.DEPUTY)
+    with pytest.raises(PermissionDenied):
+        services.decide(actor=admin, approval=approval, approve=True)
+    services.decide(actor=admin2, approval=approval, approve=True)
+    absence = Absence.objects.get()
+    assert (absence.user, absence.deputy) == (org["gf"], org["mitarbeiter"])
+    assert access_for(User.objects.get(username="mitarbeiter")).acting_for
+    # Once in force it is ended, not changed (a change would need four eyes again).
+    assert client.get(f"/admin/accounts/absence/{absence.pk}/change/").status_code == 200
+    response = client.post(
+        f"/admin/accounts/absence/{absence.pk}/change/",
+        {"user": org["gf"].pk, "start": today, "end": today + dt.timedelta(days=365)},
+    )
+    assert response.status_code == 403
+    absence.refresh_from_db()
+    assert absence.end == today + dt.timedelta(days=30)
+
+
+def test_an_absence_without_a_named_deputy_takes_effect_at_once(client: Client, org, admin):
+    today = timezone.localdate()
+    client.force_login(admin)
+    client.post(
+        "/admin/accounts/absence/add/",
+        {"user": org["krmb"].pk, "start": today, "end": today, "deputy": "", "note": ""},
+    )
+    assert Absence.objects.filter(user=org["krmb"], deputy=None).exists()
+    assert access_for(User.objects.get(username="vertretung")).acts_as_krmb
+
+
+def test_approving_administration_rights_checks_the_roles_again(org, admin, admin2) -> None:
+    """Found by attack: admin rights and a case role approved one after the other."""
+    person = UserFactory(username="doppelt", jobcenter=org.jobcenter)
+    rights = services.request_admin_rights(actor=admin, user=person)
+    role = services.request_role(actor=admin, user=person, role=Role.KRMB)
+    services.decide(actor=admin2, approval=role, approve=True)
+    with pytest.raises(ValidationError, match="eigenes Konto"):
+        services.decide(actor=admin2, approval=rights, approve=True)
+    person.refresh_from_db()
+    assert not person.is_staff
+
+
+def test_a_request_is_void_when_the_person_changed_jobcenter(org, admin, admin2) -> None:
+    from krm.testing.factories import JobcenterFactory
+
+    person = UserFactory(username="wechsel", jobcenter=org.jobcenter)
+    approval = services.request_role(actor=admin, user=person, role=Role.GF)
+    person.jobcenter = JobcenterFactory(name="Mitte", slug="mitte")
+    person.save()
+    with pytest.raises(ValidationError, match="Jobcenter gewechselt"):
+        services.decide(actor=admin2, approval=approval, approve=True)
+    assert not RoleAssignment.objects.filter(user=person).exists()

@@ -11,14 +11,17 @@ def seed(apps, schema_editor):
     from krm.audit.services import seal
 
     Jobcenter = apps.get_model("jobcenters", "Jobcenter")
+    User = apps.get_model("accounts", "User")
     Event = apps.get_model("audit", "Event")
     ChainHead = apps.get_model("audit", "ChainHead")
-    for jobcenter in Jobcenter.objects.all():
-        name = f"jc:{jobcenter.pk}"
+    logs = [(f"jc:{j.pk}", j.pk, f"Jobcenter „{j.name}“") for j in Jobcenter.objects.all()]
+    if User.objects.filter(jobcenter__isnull=True).exists():
+        logs.append(("system", None, "Konten ohne Jobcenter"))
+    for name, jobcenter_id, what in logs:
         if ChainHead.objects.filter(key=name).exists():
             continue
         now = timezone.now()
-        data = {"was": f"Jobcenter „{jobcenter.name}“", "aktion": "Sicherheitsprotokoll begonnen"}
+        data = {"was": what, "aktion": "Sicherheitsprotokoll begonnen"}
         sealed = seal(
             chain_name=name,
             seq=1,
@@ -31,7 +34,7 @@ def seed(apps, schema_editor):
             data=data,
         )
         event = Event.objects.create(
-            jobcenter_id=jobcenter.pk,
+            jobcenter_id=jobcenter_id,
             type="config.changed",
             created_at=now,
             data=sealed.data,
@@ -45,5 +48,9 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0005_labels"), ("jobcenters", "0001_initial")]
+    dependencies = [
+        ("audit", "0005_labels"),
+        ("jobcenters", "0001_initial"),
+        ("accounts", "0004_labels"),
+    ]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop, elidable=False)]

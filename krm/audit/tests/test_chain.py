@@ -280,3 +280,10 @@ def test_a_chain_deleted_whole_is_found(case: Case, org, capsys) -> None:
     ChainHead.objects.filter(key=f"jc:{org.jobcenter.pk}").delete()
     with pytest.raises(CommandError, match="2 Befund"):
         call_command("audit", "verify")
+
+
+def test_a_chain_emptied_with_its_head_kept_is_found(case: Case) -> None:
+    """Found by attack: events deleted and the head set to (0, "") passed."""
+    raw("DELETE FROM audit_event WHERE chain = %s", [f"case:{case.pk}"])
+    ChainHead.objects.filter(key=f"case:{case.pk}").update(seq=0, mac="")
+    assert f"case:{case.pk}: Kette: Kette fehlt ganz (alle Ereignisse gelöscht)" in problems()

@@ -636,3 +636,52 @@ def test_registering_a_dab_about_oneself_does_not_lead_to_a_404(client: Client, 
     case = Case.objects.get()
     assert case.staff_concerned == org["krmb"]
     assert "Über die KRM-Beauftragte" not in html
+
+
+def test_filters_never_tell_the_state_of_a_case_one_only_knows_exists(client: Client, org) -> None:
+    """Found by attack: an Aktenzeichen search combined with a filter on status, channel,
+    unit, topic or deadline answered 1 or 0 for a confidential case one only captured."""
+    _colleague(org)
+    cases = _make_cases(org)
+    dab = cases["dab_ma"]  # captured by the Mitarbeiterin, a DAB she may not read
+    client.force_login(org["mitarbeiter"])
+    _token, key = ApiToken.issue(org["mitarbeiter"])
+    assert _count(client.get("/faelle/", {"q": dab.aktenzeichen, "status": ""})) == 1
+    topic = Topic.objects.filter(jobcenter=org.jobcenter).first()
+    for extra in (
+        {"status": "eingegangen"},
+        {"status": "abgeschlossen"},
+        {"status": "offen"},
+        {"channel": "brief"},
+        {"org_unit": org.t711.pk},
+        {"topic": topic.pk},
+        {"deadline_state": "ueberfaellig"},
+        {"deadline_state": "fristgerecht"},
+    ):
+        params = {"q": dab.aktenzeichen, "status": "", **extra}
+        assert _count(client.get("/faelle/", params)) == 0, extra
+        api_params = {"q": dab.aktenzeichen, **extra}
+        if "org_unit" in extra:
+            api_params["org_unit"] = "711"
+        if "topic" in extra:
+            api_params["topic"] = topic.code
+        assert _api(client, key, "get", "/api/v1/cases", api_params).json()["count"] == 0, extra
+
+
+def test_unlinking_a_hidden_link_is_a_404_like_a_missing_one(client: Client, org) -> None:
+    """Found by attack: 403 for a link to a DAB about oneself, 404 for none, told it apart."""
+    from django.utils import timezone
+
+    complaint = make_case(org["krmb"], subject="Wartezeit")
+    today = timezone.localdate()
+    Absence.objects.create(user=org["krmb"], start=today, end=today)
+    dab = make_case(
+        org["vertretung"], kind="dienstaufsichtsbeschwerde", staff_concerned=org["krmb"]
+    )
+    link = services.link_cases(actor=org["vertretung"], case=complaint, other=dab)
+    Absence.objects.all().delete()
+    client.force_login(org["krmb"])
+    hidden = client.post(f"/faelle/{complaint.pk}/verknuepfungen/{link.pk}/loesen/")
+    missing = client.post(f"/faelle/{complaint.pk}/verknuepfungen/{link.pk + 99}/loesen/")
+    assert hidden.status_code == missing.status_code == 404
+    assert CaseLink.objects.filter(pk=link.pk).exists()

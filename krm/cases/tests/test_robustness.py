@@ -304,7 +304,9 @@ def test_api_refuses_a_time_that_does_not_exist_in_berlin(client, org):
         ("/faelle/?status=&org_unit={}", None),
     ],
 )
-@pytest.mark.parametrize("value", ["99999999999999999999999", "١٢", "-1", "1.5", "9" * 400])
+@pytest.mark.parametrize(
+    "value", ["99999999999999999999999", "١٢", "²", "-1", "1.5", "9" * 400, "9" * 5000]
+)
 def test_ids_beyond_any_row_are_invalid_choices_not_errors(client, org, path, field, value):
     """Found by attack: a topic id beyond 64 bit gave a 500 (SQLite OverflowError)."""
     client.force_login(org["krmb"])
@@ -328,3 +330,13 @@ def test_json_numbers_beyond_a_float_are_refused(client, org):
     )
     assert response.status_code == 400
     assert response.json() == {"detail": "Der Inhalt ist kein gültiges JSON."}
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "99999999999999999999999"])
+def test_odd_ids_for_ending_sessions_and_the_auskunft_are_no_errors(client, org, value):
+    client.force_login(org["krmb"])
+    response = client.post("/konto/sitzungen-beenden/", {"user": value})
+    assert response.status_code == 403  # no row, no one's sessions (not even one's own)
+    client.force_login(type(org["krmb"]).objects.get(username="krmb"))  # a new session epoch
+    response = client.post("/faelle/auskunft/", {"action": "pdf", "name": "x", "case": value})
+    assert response.status_code == 200

@@ -78,3 +78,23 @@ def test_accounts_without_a_jobcenter_are_in_the_security_log(client: Client, or
     client.force_login(org["dsb"])
     html = client.get("/protokoll/sicherheit/", {"benutzer": "systemkonto"}).content.decode()
     assert "Benutzerkonto angelegt" in html
+
+
+def test_the_read_log_hides_a_dab_about_whom_the_reader_stands_in_for(client: Client, org) -> None:
+    """Found by attack: the TL standing in for the absent DSB saw a DAB about the DSB."""
+    from django.utils import timezone
+
+    from krm.accounts.models import Absence
+
+    dab = make_case(
+        org["krmb"], kind="dienstaufsichtsbeschwerde", staff_concerned=org["dsb"], subject="DSB"
+    )
+    client.force_login(org["krmb"])
+    client.get(f"/faelle/{dab.pk}/")
+    today = timezone.localdate()
+    Absence.objects.create(user=org["dsb"], start=today, end=today, deputy=org["tl"])
+    client.force_login(org["tl"])
+    html = client.get("/protokoll/lesezugriffe/", {"benutzer": "krmb"}).content.decode()
+    assert dab.aktenzeichen not in html
+    html = client.get("/protokoll/lesezugriffe/", {"aktenzeichen": dab.aktenzeichen})
+    assert "Kein Fall mit diesem Aktenzeichen." in html.content.decode()

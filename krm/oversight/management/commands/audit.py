@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from krm.accounts.models import User
 from krm.audit.services import verify
 from krm.cases.models import AktenzeichenRecord, Case
 from krm.jobcenters.models import Jobcenter
@@ -38,9 +39,12 @@ class Command(BaseCommand):
 
     def _expected(self) -> list[str]:
         cases = Case.objects.values_list("pk", flat=True).iterator(chunk_size=10_000)
-        return [f"case:{pk}" for pk in cases] + [
+        expected = [f"case:{pk}" for pk in cases] + [
             f"jc:{pk}" for pk in Jobcenter.objects.values_list("pk", flat=True)
         ]
+        if User.objects.filter(jobcenter__isnull=True).exists():
+            expected.append("system")  # the log of accounts without a Jobcenter
+        return expected
 
     def _case_chain(self, value: str) -> str:
         parsed = az.parse(value)
