@@ -26,12 +26,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-# The order of AXES_LOCKOUT_PARAMETERS in the settings.
-LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
-
-
 def limits() -> tuple[int, int, int]:
-    """(per username and address, per username, per address)."""
+    """(per username and address, per username, per address): the order of
+    AXES_LOCKOUT_PARAMETERS in the settings."""
     return (
         settings.AXES_FAILURE_LIMIT,
         settings.KRM_LOGIN_FAILURE_LIMIT_USER,
