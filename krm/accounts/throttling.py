@@ -26,6 +26,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+
 def limits() -> tuple[int, int, int]:
     """(per username and address, per username, per address): the order of
     AXES_LOCKOUT_PARAMETERS in the settings."""
