@@ -44,6 +44,15 @@ def _log(approval: Approval, type: str, actor: User, **data: object) -> None:
     )
 
 
+def _file(actor: User, kind: str, user: User, **fields: Any) -> Approval:
+    """File a request, bound to the person's Jobcenter of now, in the security log."""
+    approval = Approval.objects.create(
+        kind=kind, user=user, jobcenter_id=user.jobcenter_id, requested_by=actor, **fields
+    )
+    _log(approval, EventType.ROLE_REQUESTED, actor)
+    return approval
+
+
 def _check_role(user: User, role: str, org_unit: OrgUnit | None) -> None:
     refusal = role_refusal(user, role)
     if refusal:
@@ -67,16 +76,7 @@ def request_role(
     if role not in UNIT_ROLES:
         org_unit = None
     _check_role(user, role, org_unit)
-    approval = Approval.objects.create(
-        kind=Approval.Kind.ROLE,
-        user=user,
-        jobcenter_id=user.jobcenter_id,
-        role=role,
-        org_unit=org_unit,
-        requested_by=actor,
-    )
-    _log(approval, EventType.ROLE_REQUESTED, actor)
-    return approval
+    return _file(actor, Approval.Kind.ROLE, user, role=role, org_unit=org_unit)
 
 
 @transaction.atomic
@@ -89,15 +89,7 @@ def request_admin_rights(*, actor: User, user: User, superuser: bool = False) ->
     if user.is_staff and (user.is_superuser or not superuser):
         raise ValidationError(f"{user} hat diese Rechte bereits.")
     _check_no_case_roles(user)
-    approval = Approval.objects.create(
-        kind=Approval.Kind.ADMIN_RIGHTS,
-        user=user,
-        jobcenter_id=user.jobcenter_id,
-        superuser=superuser,
-        requested_by=actor,
-    )
-    _log(approval, EventType.ROLE_REQUESTED, actor)
-    return approval
+    return _file(actor, Approval.Kind.ADMIN_RIGHTS, user, superuser=superuser)
 
 
 def _check_no_case_roles(user: User) -> None:
@@ -117,15 +109,7 @@ def request_password(*, actor: User, user: User, password: str) -> Approval:
     if actor.pk == user.pk:
         raise ValidationError("Ihr eigenes Passwort ändern Sie unter „Passwort ändern“.")
     password_validation.validate_password(password, user)
-    approval = Approval.objects.create(
-        kind=Approval.Kind.PASSWORD,
-        user=user,
-        jobcenter_id=user.jobcenter_id,
-        password_hash=make_password(password),
-        requested_by=actor,
-    )
-    _log(approval, EventType.ROLE_REQUESTED, actor)
-    return approval
+    return _file(actor, Approval.Kind.PASSWORD, user, password_hash=make_password(password))
 
 
 @transaction.atomic
@@ -139,18 +123,7 @@ def request_deputy(
     if actor.pk in (user.pk, deputy.pk):
         raise ValidationError("Für das eigene Konto beantragt man keine Vertretung.")
     Absence(user=user, deputy=deputy, start=start, end=end, note=note).full_clean()
-    approval = Approval.objects.create(
-        kind=Approval.Kind.DEPUTY,
-        user=user,
-        jobcenter_id=user.jobcenter_id,
-        deputy=deputy,
-        start=start,
-        end=end,
-        note=note,
-        requested_by=actor,
-    )
-    _log(approval, EventType.ROLE_REQUESTED, actor)
-    return approval
+    return _file(actor, Approval.Kind.DEPUTY, user, deputy=deputy, start=start, end=end, note=note)
 
 
 @transaction.atomic
