@@ -198,6 +198,15 @@ def visibility_for(access: Access) -> Visibility:
     return Visibility(access.jobcenter_id, tuple(contents), tuple(existence))
 
 
+def never_shown_dabs_about(access: Access) -> set[int]:
+    """Whose Dienstaufsichtsbeschwerden a user's logs may not even name: their own, and those
+    about the people they stand in for (stricter than the case rules, where a deputy's own
+    roles may still open one)."""
+    if access.user_id is None:
+        return set()
+    return {access.user_id} | {g.principal_id for g in access.grants if g.principal_id}
+
+
 def visibility_of(user: User) -> Visibility:
     return visibility_for(access_for(user))
 

@@ -141,10 +141,18 @@ class LinkedCase:
     case: Case | None  # None: linked, but this user may not see the other case
 
 
+def _mention(visibility: permissions.Visibility, other: Case) -> str:
+    """How a page names another case: "read" (in full), "hidden" (a placeholder) or
+    "unmentioned" (a confidential case the reader may not read: not even a placeholder, so
+    that nobody learns of a Dienstaufsichtsbeschwerde about them)."""
+    if visibility.sees_contents(other):
+        return "read"
+    return "unmentioned" if other.kind in CONFIDENTIAL else "hidden"
+
+
 def linked_cases(*, user: User, case: Case) -> list[LinkedCase]:
-    """The cases linked to `case`: those the user may read, a placeholder for others; a
-    confidential case the user may not read is left out, so that nobody learns of a
-    Dienstaufsichtsbeschwerde about them through a link."""
+    """The cases linked to `case`: those the user may read, a placeholder for others,
+    nothing for confidential ones (`_mention`)."""
     links = list(
         CaseLink.objects.filter(Q(first=case) | Q(second=case))
         .select_related("first", "second")
@@ -154,24 +162,20 @@ def linked_cases(*, user: User, case: Case) -> list[LinkedCase]:
     result = []
     for link in links:
         other = link.second if link.first_id == case.pk else link.first
-        if visibility.sees_contents(other):
-            result.append(LinkedCase(link, other))
-        elif other.kind not in CONFIDENTIAL:
-            result.append(LinkedCase(link, None))
+        mention = _mention(visibility, other)
+        if mention != "unmentioned":
+            result.append(LinkedCase(link, other if mention == "read" else None))
     return result
 
 
 def readable_case_ids(*, user: User, ids: set[int]) -> tuple[frozenset[int], frozenset[int]]:
     """Of the cases named by id (in a timeline), those the user may read, and those to
-    leave unmentioned (confidential ones they may not read)."""
+    leave unmentioned (`_mention`)."""
     if not ids:
         return frozenset(), frozenset()
     visibility = permissions.visibility_of(user)
-    readable, unmentioned = set(), set()
+    mentions: dict[str, set[int]] = {"read": set(), "unmentioned": set(), "hidden": set()}
     fields = ("id", "jobcenter_id", "kind", "captured_by_id", "bereich_id", "org_unit_id")
     for other in Case.objects.filter(pk__in=ids).only(*fields, "staff_concerned_id"):
-        if visibility.sees_contents(other):
-            readable.add(other.pk)
-        elif other.kind in CONFIDENTIAL:
-            unmentioned.add(other.pk)
-    return frozenset(readable), frozenset(unmentioned)
+        mentions[_mention(visibility, other)].add(other.pk)
+    return frozenset(mentions["read"]), frozenset(mentions["unmentioned"])

@@ -20,6 +20,7 @@ from krm.audit import personal
 from krm.audit.models import Event, ReadEvent
 from krm.cases.kinds import Kind
 from krm.cases.models import AktenzeichenRecord
+from krm.cases.permissions import never_shown_dabs_about
 from krm.lib import aktenzeichen as az
 
 PAGE_SIZE = 50
@@ -113,7 +114,7 @@ def read_log(request: HttpRequest) -> HttpResponse:
     username = _param(request, "benutzer", 150)
     # Never a DAB about the reader, or about whom the reader stands in for (docs/security.md):
     # as if it did not exist.
-    concerned = {request.user.pk} | {g.principal_id for g in access.grants if g.principal_id}
+    concerned = never_shown_dabs_about(access)
     reads = ReadEvent.objects.exclude(
         case__kind=Kind.DIENSTAUFSICHTSBESCHWERDE, case__staff_concerned_id__in=concerned
     )
