@@ -28,6 +28,8 @@ from krm.lib import aktenzeichen as az
 
 from . import permissions, search
 from .models import Case, CaseLink, Customer, Topic
+from .selectors import mentions_in
+from .templatetags.krm_cases import FIELD_LABELS, event_lines
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "krm" / "print" / "disclosure.css"
 MAX_CASES = 200
@@ -135,7 +137,8 @@ def build(
         .select_related("user", "user__home_unit")
         .order_by("case_id", "at")
     )
-    people = {e.actor for c in cases for e in c.events.all() if e.actor} | {r.user for r in reads}
+    events = [event for case in cases for event in case.events.all()]
+    people = {e.actor for e in events if e.actor} | {r.user for r in reads} | {user}
     roles = {
         a.user_id: a.get_role_display()
         for a in RoleAssignment.objects.filter(user__in=people).order_by("role")
@@ -145,12 +148,11 @@ def build(
             "first", "second"
         )
     )
-    from .selectors import readable_case_ids
-    from .templatetags.krm_cases import FIELD_LABELS, event_lines
-
-    named = {e.data["mit_id"] for c in cases for e in c.events.all() if "mit_id" in e.data}
-    named |= {link.first_id for link in links} | {link.second_id for link in links}
-    readable, unmentioned = readable_case_ids(user=user, ids=named)
+    readable, unmentioned = mentions_in(
+        user=user,
+        events=events,
+        also={link.first_id for link in links} | {link.second_id for link in links},
+    )
     linked: dict[int, list[str]] = {}
     for link in links:
         # Only what the KRM-B reads herself: a DAB about her stays out of the answer.
@@ -192,7 +194,7 @@ def build(
             "subject": subject,
             "jobcenter": user.jobcenter,
             "created_at": now,
-            "created_by": _function_of(user, roles | _own_role(user)),
+            "created_by": _function_of(user, roles),
         },
     )
     pdf = HTML(string=html).write_pdf(
@@ -208,11 +210,6 @@ def build(
             )
         log_reads(user=user, case_ids=ids, via=ReadEvent.Via.DISCLOSURE, address=address)
     return pdf
-
-
-def _own_role(user: User) -> dict[int, str]:
-    assignment = RoleAssignment.objects.filter(user=user).order_by("role").first()
-    return {user.pk: assignment.get_role_display()} if assignment else {}
 
 
 def filename(now: dt.datetime | None = None) -> str:

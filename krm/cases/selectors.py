@@ -4,6 +4,7 @@ indexed, paginated query with a fixed number of SQL statements."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -166,6 +167,15 @@ def linked_cases(*, user: User, case: Case) -> list[LinkedCase]:
         if mention != "unmentioned":
             result.append(LinkedCase(link, other if mention == "read" else None))
     return result
+
+
+def mentions_in(
+    *, user: User, events: Iterable[Event], also: Iterable[int] = ()
+) -> tuple[frozenset[int], frozenset[int]]:
+    """Of the cases a timeline's events (and `also`) name, those the user may read and
+    those to leave unmentioned, events and all."""
+    named = {e.data["mit_id"] for e in events if "mit_id" in e.data} | set(also)
+    return readable_case_ids(user=user, ids=named)
 
 
 def readable_case_ids(*, user: User, ids: set[int]) -> tuple[frozenset[int], frozenset[int]]:

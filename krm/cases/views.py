@@ -98,8 +98,9 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     access = access_for(request.user)
     clock = Clock.for_jobcenter(case.jobcenter_id)
     can_change = permissions.can_change(request.user, case)
-    named = {e.data["mit_id"] for e in case.events.all() if "mit_id" in e.data}
-    visible_ids, unmentioned_ids = selectors.readable_case_ids(user=request.user, ids=named)
+    visible_ids, unmentioned_ids = selectors.mentions_in(
+        user=request.user, events=case.events.all()
+    )
     return render(
         request,
         "cases/detail.html",
