@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from krm.cases.views import start
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -14,7 +15,7 @@ admin.site.site_header = "krm Administration"
 admin.site.site_title = "krm"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:worklist", permanent=False)),
+    path("", start),
     path("favicon.ico", favicon),
     path("", include("krm.accounts.urls")),
     path("faelle/", include("krm.cases.urls")),

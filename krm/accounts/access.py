@@ -36,6 +36,8 @@ class Grant:
     led_bereich_ids: frozenset[int] = frozenset()
     led_team_ids: frozenset[int] = frozenset()
     principal_id: int | None = None
+    # The Vorzimmer standing in for the absent KRM-B's administrative steps (R-O-4).
+    office: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,15 @@ class Access:
         return Role.KRMB in self.roles
 
     @property
+    def office_stands_in(self) -> bool:
+        """The Vorzimmer records what was sent while the KRM-B is absent (R-O-4)."""
+        return any(g.office for g in self.grants)
+
+    @property
     def fingerprint(self) -> str:
         """Changes whenever the user's privileges change (a deputyship starts or ends)."""
         return "|".join(
-            f"{g.principal_id}:{','.join(sorted(g.roles))}:"
+            f"{g.principal_id}:{'office:' if g.office else ''}{','.join(sorted(g.roles))}:"
             f"{','.join(map(str, sorted(g.led_bereich_ids | g.led_team_ids)))}"
             for g in sorted(self.grants, key=lambda g: g.principal_id or 0)
         )
@@ -111,13 +118,13 @@ def _compute(user: User, today: dt.date) -> Access:
     grants = [_grant(rows)]
 
     represents = Q(deputy=user)
+    krmb_absent = Q(user__jobcenter_id=user.jobcenter_id, user__role_assignments__role=Role.KRMB)
     if Role.VERTRETUNG in own_roles:
-        # R-O-4: while the KRM-B is absent, the Vertretung acts for them.
-        represents |= Q(
-            deputy__isnull=True,
-            user__jobcenter_id=user.jobcenter_id,
-            user__role_assignments__role=Role.KRMB,
-        )
+        # R-O-4: while the KRM-B is absent, the Vertretung acts for them …
+        represents |= Q(deputy__isnull=True) & krmb_absent
+    if Role.VORZIMMER in own_roles:
+        # … and the Vorzimmer takes the administrative steps (recording what went out).
+        represents |= krmb_absent
     absences = (
         Absence.objects.filter(
             start__lte=today,
@@ -141,8 +148,10 @@ def _compute(user: User, today: dt.date) -> Access:
         acting_for.append(f"{first} {last}".strip() or username)
         if deputy_id == user.pk:
             named_principals.append(principal_id)
-        else:
+        elif Role.VERTRETUNG in own_roles and deputy_id is None:
             grants.append(Grant(roles=frozenset({Role.KRMB}), principal_id=principal_id))
+        elif Role.VORZIMMER in own_roles:
+            grants.append(Grant(roles=frozenset(), principal_id=principal_id, office=True))
     if named_principals:
         by_principal: dict[int, list[tuple[str, int | None]]] = {}
         for principal_id, role, unit in (

@@ -12,10 +12,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from krm.cases.deadlines import DeadlineState
-from krm.cases.kinds import Channel, Kind, Outcome
+from krm.cases.kinds import Channel, Kind, Outcome, SenderType
 from krm.cases.models import INVALID_EMAIL, MAX_TOPICS, Case
 from krm.cases.selectors import STATUS_OPEN
-from krm.cases.workflow import Status
+from krm.cases.workflow import FIELD_TYPES, STATES, Status
 from krm.lib.workdays import BERLIN
 
 UNKNOWN_FIELD = "Unbekanntes Feld."
@@ -95,6 +95,17 @@ class CaseCreateSerializer(StrictSerializer):
     customer = CustomerSerializer(
         required=False, allow_null=True, default=None, help_text="fehlt oder null: anonym"
     )
+    staff_concerned = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        max_length=150,
+        help_text="Benutzername der betroffenen Person (Dienstaufsichtsbeschwerde)",
+    )
+    sender_type = serializers.ChoiceField(
+        choices=SenderType.choices, required=False, default=SenderType.KUNDE
+    )
 
 
 class DeadlinesSerializer(serializers.Serializer):
@@ -122,6 +133,9 @@ class CaseSerializer(serializers.ModelSerializer):
     customer = serializers.SerializerMethodField()
     deadline_state = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
+    staff_concerned = serializers.SerializerMethodField()
+    current_step = serializers.SerializerMethodField()
+    assigned_to = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -139,6 +153,9 @@ class CaseSerializer(serializers.ModelSerializer):
             "org_unit",
             "topics",
             "escalation_level",
+            "staff_concerned",
+            "current_step",
+            "assigned_to",
             "customer",
             "acknowledged_at",
             "closed_at",
@@ -165,6 +182,25 @@ class CaseSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=DeadlineState.choices, allow_null=True))
     def get_deadline_state(self, case: Case) -> str | None:
         return self.context["clock"].state(case.next_due)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_staff_concerned(self, case: Case) -> str | None:
+        return case.staff_concerned.username if case.staff_concerned_id else None
+
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text="was jetzt zu tun ist; null: nichts")
+    )
+    def get_current_step(self, case: Case) -> str | None:
+        state = STATES.get(case.status)
+        return state.todo if state else None
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(), help_text="Benutzernamen derer, die jetzt handeln"
+        )
+    )
+    def get_assigned_to(self, case: Case) -> list[str]:
+        return self.context["assigned"].get(case.pk, [])
 
     @extend_schema_field(DeadlinesSerializer)
     def get_deadlines(self, case: Case) -> dict:
@@ -224,6 +260,56 @@ class CaseListQuerySerializer(StrictSerializer):
         max_length=200,
         help_text="Volltext über Betreff, Inhalt, Name; oder Aktenzeichen",
     )
+    page = serializers.IntegerField(required=False)
+    page_size = serializers.IntegerField(required=False)
+
+
+class ChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class StepFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.ChoiceField(choices=[(t, t) for t in FIELD_TYPES])
+    required = serializers.BooleanField()
+    help = serializers.CharField()
+    choices = ChoiceSerializer(many=True, allow_null=True)
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    confirm = serializers.CharField(help_text="leer, oder die Rückfrage der Oberfläche")
+    fields = StepFieldSerializer(many=True)
+
+
+class StepRequestSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=50, help_text="ein Schritt aus GET …/transitions")
+    data = serializers.DictField(required=False, default=dict)
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class TaskCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    aktenzeichen = serializers.CharField()
+    subject = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    urgent = serializers.BooleanField()
+
+
+class TaskSerializer(serializers.Serializer):
+    case = TaskCaseSerializer()
+    step = serializers.CharField()
+    label = serializers.CharField()
+    assigned_to = serializers.CharField(help_text="wer die Aufgabe hat: Person oder Rolle")
+    as_deputy = serializers.BooleanField()
+    since = serializers.DateTimeField()
+    due = serializers.DateField(allow_null=True)
+
+
+class TaskListQuerySerializer(StrictSerializer):
     page = serializers.IntegerField(required=False)
     page_size = serializers.IntegerField(required=False)
 

@@ -6,6 +6,12 @@ app_name = "api"
 urlpatterns = [
     path("cases", views.CaseListCreateView.as_view(), name="cases"),
     path("cases/<int:pk>", views.CaseDetailView.as_view(), name="case"),
+    path(
+        "cases/<int:pk>/transitions",
+        views.CaseTransitionsView.as_view(),
+        name="case_transitions",
+    ),
+    path("tasks", views.TaskListView.as_view(), name="tasks"),
     path("openapi.json", views.SchemaView.as_view(), name="schema"),
     # Everything else under /api/v1/ answers in JSON too, never with an HTML page.
     re_path(r"", views.not_found),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
@@ -14,10 +15,10 @@ from rest_framework.response import Response
 
 from krm.accounts.access import access_for
 from krm.accounts.client_ip import client_ip
-from krm.accounts.models import OrgUnit
+from krm.accounts.models import OrgUnit, User
 from krm.audit.models import ReadEvent
 from krm.audit.services import log_reads
-from krm.cases import permissions, selectors, services
+from krm.cases import permissions, selectors, services, workflow
 from krm.cases.deadlines import Clock
 from krm.cases.models import Case, Topic
 
@@ -27,6 +28,10 @@ from .serializers import (
     CaseSerializer,
     ConfidentialCaseSerializer,
     ErrorSerializer,
+    StepRequestSerializer,
+    TaskListQuerySerializer,
+    TaskSerializer,
+    TransitionSerializer,
     represent_case,
 )
 
@@ -89,6 +94,29 @@ def _topics(
     return [found[code] for code in codes]
 
 
+def _person(
+    jobcenter_id: int | None, username: str | None, field: str, *, active: bool = False
+) -> User | None:
+    if not username:
+        return None
+    people = User.objects.filter(jobcenter_id=jobcenter_id, username=username)
+    person = (people.filter(is_active=True) if active else people).first()
+    if person is None:
+        raise serializers.ValidationError({field: ["Unbekannte/r Mitarbeiter/in."]})
+    return person
+
+
+def _represent(request: Request, case: Case) -> dict:
+    access = access_for(request.user)
+    context = {
+        "clock": Clock.for_jobcenter(case.jobcenter_id),
+        "request": request,
+        "visibility": permissions.visibility_for(access),
+        "assigned": selectors.assigned_usernames([case.pk]),
+    }
+    return represent_case(case, context)
+
+
 class CaseListCreateView(generics.GenericAPIView):
     pagination_class = CasePagination
     serializer_class = CaseSerializer
@@ -134,6 +162,7 @@ class CaseListCreateView(generics.GenericAPIView):
             selectors.case_list(user=request.user, filters=filters, clock=context["clock"])
         )
         page = self.paginate_queryset(qs)
+        context["assigned"] = selectors.assigned_usernames(case.pk for case in page)
         log_reads(
             user=request.user,
             case_ids=[case.pk for case in page],
@@ -166,7 +195,11 @@ class CaseListCreateView(generics.GenericAPIView):
         raw = request.data if isinstance(request.data, dict) else {}
         # Report unknown codes together with the shape errors, not one round later.
         references: dict = {}
-        for field, lookup, kind in (("org_unit", _unit, str), ("topics", _topics, list)):
+        for field, lookup, kind in (
+            ("org_unit", _unit, str),
+            ("topics", _topics, list),
+            ("staff_concerned", _person, str),
+        ):
             value = data.get(field) if shape_ok else raw.get(field)
             if field in errors or (value is not None and not isinstance(value, kind)):
                 continue
@@ -193,11 +226,15 @@ class CaseListCreateView(generics.GenericAPIView):
             org_unit=references["org_unit"],
             topics=references["topics"],
             customer=data["customer"],
+            staff_concerned=references["staff_concerned"],
+            sender_type=data["sender_type"],
         )
         # Its creator reads the case, or sees only that it exists (a confidential kind about
         # themselves).
         case = selectors.with_list_data(Case.objects.all()).get(pk=case.pk)
-        body = represent_case(case, self.get_serializer_context())
+        context = self.get_serializer_context()
+        context["assigned"] = selectors.assigned_usernames([case.pk])
+        body = represent_case(case, context)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -218,13 +255,7 @@ class CaseDetailView(generics.GenericAPIView):
         log_reads(
             user=request.user, case_ids=[case.pk], via=ReadEvent.Via.API, address=client_ip(request)
         )
-        access = access_for(request.user)
-        context = {
-            "clock": Clock.for_jobcenter(case.jobcenter_id),
-            "request": request,
-            "visibility": permissions.visibility_for(access),
-        }
-        return Response(represent_case(case, context))
+        return Response(_represent(request, case))
 
 
 def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
@@ -234,3 +265,102 @@ def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResp
 class SchemaView(SpectacularJSONAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+
+
+class CaseTransitionsView(generics.GenericAPIView):
+    serializer_class = TransitionSerializer
+
+    @extend_schema(
+        summary="Mögliche Schritte",
+        description="Die Schritte, die der Aufrufer jetzt nehmen darf, mit ihren Feldern; "
+        "eine leere Liste, wenn es keine gibt.",
+        responses={200: TransitionSerializer(many=True), **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        case = permissions.get_case(request.user, pk, queryset=_step_queryset())
+        access = access_for(request.user)
+        return Response([workflow.describe(t, case) for t in workflow.available(case, access)])
+
+    @extend_schema(
+        summary="Einen Schritt nehmen",
+        request=StepRequestSerializer,
+        responses={
+            200: CaseSerializer,
+            **ERRORS,
+            **NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Im Status des Falls nicht möglich, oder die Version ist veraltet "
+                "(dann mit der aktuellen `version`)",
+            ),
+            413: OpenApiResponse(ErrorSerializer, description="Anfrage zu groß"),
+            415: OpenApiResponse(ErrorSerializer, description="Nur JSON (application/json)"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = permissions.get_case(request.user, pk, queryset=_step_queryset())
+        if request.data is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Es wurden keine Daten übermittelt (ein JSON-Objekt)."]}
+            )
+        incoming = StepRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        services.take_step(
+            actor=request.user,
+            case=case,
+            name=data["name"],
+            data=data["data"],
+            expected_version=data["version"],
+        )
+        case = selectors.with_list_data(Case.objects.all()).get(pk=case.pk)
+        return Response(_represent(request, case))
+
+
+def _step_queryset() -> QuerySet[Case]:
+    return Case.objects.select_related(
+        "jobcenter", "org_unit", "bereich", "staff_concerned", "handler", "delegate"
+    )
+
+
+class TaskPagination(CasePagination):
+    pass
+
+
+class TaskListView(generics.GenericAPIView):
+    pagination_class = TaskPagination
+    serializer_class = TaskSerializer
+
+    @extend_schema(
+        summary="Meine Aufgaben",
+        description="Die offenen Aufgaben des Aufrufers und derer, die er vertritt: "
+        "überfällige zuerst, dann nach Fälligkeit.",
+        parameters=[TaskListQuerySerializer],
+        responses={200: TaskSerializer(many=True), **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request) -> Response:
+        query = TaskListQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        access = access_for(request.user)
+        clock = Clock.for_jobcenter(access.jobcenter_id or 0)
+        page = self.paginate_queryset(selectors.my_tasks(user=request.user, clock=clock))
+        return self.get_paginated_response(
+            [
+                {
+                    "case": {
+                        "id": task.case.pk,
+                        "aktenzeichen": task.case.aktenzeichen,
+                        "subject": task.case.subject,
+                        "kind": task.case.kind,
+                        "urgent": task.case.urgent,
+                    },
+                    "step": task.step,
+                    "label": task.label,
+                    "assigned_to": task.who,
+                    "as_deputy": selectors.held_as_deputy(task, access),
+                    "since": task.created_at.isoformat(),
+                    "due": task.due.isoformat() if task.due else None,
+                }
+                for task in page
+            ]
+        )

@@ -26,6 +26,8 @@ class EventType(models.TextChoices):
     CASE_UPDATED = "case.updated", "Daten geändert"
     CASE_KIND_CORRECTED = "case.kind_corrected", "Art korrigiert"
     CASE_TRANSITION = "case.transition", "Status geändert"
+    CASE_STEP = "case.step", "Schritt"
+    TASK_DONE = "case.task_done", "Zur Kenntnis genommen"
     CASE_FORWARDED = "case.forwarded", "Weitergeleitet"
     CASE_LINKED = "case.linked", "Verknüpft"
     CASE_UNLINKED = "case.unlinked", "Verknüpfung gelöst"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from krm.jobcenters.models import Jobcenter
 from krm.lib.workdays import WorkdayCalendar
 
-from .kinds import has_deadlines
+from .kinds import WRITTEN_CHANNELS, has_deadlines
 
 
 class DeadlineState(models.TextChoices):
@@ -40,7 +40,10 @@ def compute(
     if not has_deadlines(kind, channel):
         return Deadlines(None, None)
     return Deadlines(
-        acknowledgement=calendar.add_workdays(received_on, acknowledgement_workdays),
+        # Only a written reaction is acknowledged (R-Q1): one taken in a conversation is not.
+        acknowledgement=calendar.add_workdays(received_on, acknowledgement_workdays)
+        if channel in WRITTEN_CHANNELS
+        else None,
         completion=calendar.add_workdays(received_on, completion_workdays),
     )
 

@@ -15,9 +15,9 @@ from krm.intake.forms import (
     OrgUnitChoiceField,
 )
 
-from . import privacy
+from . import privacy, workflow
 from .deadlines import DeadlineState
-from .kinds import Channel, Kind, Outcome
+from .kinds import Channel, Kind
 from .models import Topic
 from .selectors import STATUS_OPEN, CaseFilter
 from .workflow import Status
@@ -52,6 +52,21 @@ class WorklistFilterForm(forms.Form):
     )
     received_to = forms.DateField(
         label="Eingang bis", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    waiting_for_me = forms.BooleanField(label="wartet auf mich", required=False)
+    escalation_level = forms.TypedChoiceField(
+        label="Eskalationsstufe",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=_blank("alle", [("1", "1 (TL)"), ("2", "2 (BL)"), ("3", "3 (GF)")]),
+    )
+    urgent = forms.TypedChoiceField(
+        label="Eilt",
+        required=False,
+        coerce=lambda v: v == "ja",
+        empty_value=None,
+        choices=_blank("alle", [("ja", "nur eilige"), ("nein", "nur nicht eilige")]),
     )
 
     def __init__(self, *args: Any, jobcenter_id: int | None, **kwargs: Any) -> None:
@@ -92,6 +107,9 @@ class WorklistFilterForm(forms.Form):
             received_to=data.get("received_to"),
             q=data.get("q", ""),
             mine=mine,
+            waiting_for_me=bool(data.get("waiting_for_me")),
+            escalation_level=data.get("escalation_level"),
+            urgent=data.get("urgent"),
         )
 
 
@@ -107,22 +125,77 @@ class KindCorrectionForm(VersionForm):
     note = forms.CharField(label="Begründung", max_length=300, required=False)
 
 
-class AcknowledgementForm(VersionForm):
-    sent_at = forms.DateTimeField(
-        label="Versandt am",
-        input_formats=DATETIME_FORMATS,
-        widget=DateTimeLocalInput(),
-        required=False,
-        help_text="Leer: jetzt",
+class StepForm(forms.Form):
+    """The form of one step, built from its fields in workflow.py. It only turns what the
+    browser sends into values; whether they are complete and allowed the service decides
+    (the same check as for the API), and its messages land on these fields."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, transition: workflow.Transition, case: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("prefix", transition.name)
+        kwargs.setdefault("initial", {"version": case.version})
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        self.step_fields = workflow.fields_of(transition, case)
+        for spec, choices in self.step_fields:
+            self.fields[spec.name] = _form_field(spec, choices)
+        if transition.confirm:
+            self.fields["confirm"] = forms.BooleanField(
+                label=f"Ja: {transition.confirm.rstrip('?')}.",
+                required=True,
+                error_messages={"required": "Bitte bestätigen Sie diesen Schritt."},
+            )
+
+    def step_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {spec.name: data.get(spec.name) for spec, _ in self.step_fields}
+
+
+def _form_field(spec: workflow.Field, choices: list[tuple[str, str]] | None) -> forms.Field:
+    common: dict[str, Any] = {"label": spec.label, "help_text": spec.help}
+    required = spec.required and spec.type != "boolean"
+    if spec.type == "string":
+        return forms.CharField(
+            required=required, max_length=workflow.MAX_STRING, strip=False, **common
+        )
+    if spec.type == "text":
+        return forms.CharField(
+            required=required,
+            max_length=workflow.MAX_TEXT,
+            strip=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            **common,
+        )
+    if spec.type == "boolean":
+        return forms.BooleanField(required=False, **common)
+    if spec.type == "integer":
+        return forms.IntegerField(
+            required=required, min_value=spec.minimum, max_value=spec.maximum, **common
+        )
+    if spec.type == "date":
+        return forms.DateField(
+            required=required, widget=forms.DateInput(attrs={"type": "date"}), **common
+        )
+    if spec.type == "datetime":
+        return forms.DateTimeField(
+            required=required,
+            input_formats=DATETIME_FORMATS,
+            widget=DateTimeLocalInput(),
+            **common,
+        )
+    if spec.type == "multiple_choice":
+        return forms.MultipleChoiceField(
+            required=required,
+            choices=choices or [],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    return forms.ChoiceField(
+        required=required, choices=_blank("bitte wählen", choices or []), **common
     )
-
-
-class CloseForm(VersionForm):
-    outcome = forms.ChoiceField(label="Ergebnis", choices=_blank("bitte wählen", Outcome.choices))
-
-
-class ReopenForm(VersionForm):
-    reason = forms.CharField(label="Grund", max_length=300, required=False)
 
 
 class LinkForm(forms.Form):

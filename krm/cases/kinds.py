@@ -67,3 +67,70 @@ def has_deadlines(kind: str, channel: str) -> bool:
 
 # Whoever captured one of these sees afterwards only that it exists (issue 6, finding 3).
 CONFIDENTIAL = frozenset({Kind.DIENSTAUFSICHTSBESCHWERDE, Kind.DATENSCHUTZBESCHWERDE})
+
+
+# Reactions that arrive in writing: only they get an Eingangsbestätigung (R-Q1).
+WRITTEN_CHANNELS = frozenset({Channel.BRIEF, Channel.EMAIL, Channel.ONLINE})
+# Reactions taken in a conversation: they may be settled at once (R-W1.1).
+SPOKEN_CHANNELS = frozenset({Channel.TELEFON, Channel.PERSOENLICH, Channel.VORZIMMER})
+# Kinds that are answered and judged (berechtigt …); praise, suggestions and cards are not.
+JUDGED = frozenset(
+    {
+        Kind.BESCHWERDE,
+        Kind.PETITION,
+        Kind.EINGABE,
+        Kind.DIENSTAUFSICHTSBESCHWERDE,
+        Kind.DATENSCHUTZBESCHWERDE,
+    }
+)
+# Kinds that may be escalated when the customer is not satisfied (R-W1.2).
+ESCALATABLE = frozenset({Kind.BESCHWERDE})
+# Kinds that go the general KRM route (letter, e-mail, online form, petition; R-W2 … W5).
+KRM_ROUTE = frozenset({Kind.BESCHWERDE, Kind.PETITION, Kind.EINGABE, Kind.LOB, Kind.ANREGUNG})
+# Negative reactions: the GF's Vorzimmer takes one only when the Fachbereich already dealt
+# with it the same day (R-W1.3).
+NEGATIVE = frozenset({Kind.BESCHWERDE, Kind.DIENSTAUFSICHTSBESCHWERDE, Kind.DATENSCHUTZBESCHWERDE})
+
+
+class Signer(models.TextChoices):
+    """Who signs the answer, as the Abverfügung orders (R-W2.7)."""
+
+    TL = "tl", "Teamleitung"
+    BL = "bl", "Bereichsleitung"
+    GF = "gf", "Geschäftsführung"
+
+
+class SenderType(models.TextChoices):
+    """Who wrote: some senders make a case "vorlagepflichtig" (Anlage 2, R-W3.2)."""
+
+    KUNDE = "kunde", "Kundin/Kunde"
+    PRESSE = "presse", "Presse"
+    POLITIK = "politik", "Politik"
+    ANWALT = "anwalt", "Rechtsanwalt/-anwältin"
+    TRAEGER = "traeger", "Träger"
+    BEHOERDE = "behoerde", "Behörde"
+    SONSTIGE = "sonstige", "Sonstige"
+
+
+class InformedVia(models.TextChoices):
+    """How the customer learned the result (R-Q4)."""
+
+    BRIEF = "brief", "Brief"
+    EMAIL = "email", "E-Mail"
+    TELEFON = "telefon", "Telefon"
+    PERSOENLICH = "persoenlich", "persönlich"
+
+
+class Feedback(models.TextChoices):
+    """What a Meinungskarte says (R-W6.1)."""
+
+    LOB = "lob", "Lob"
+    KRITIK = "kritik", "Kritik"
+    ANREGUNG = "anregung", "Anregung"
+
+
+class WiderspruchOutcome(models.TextChoices):
+    ABGEHOLFEN = "abgeholfen", "abgeholfen"
+    TEILWEISE = "teilweise_abgeholfen", "teilweise abgeholfen"
+    ZURUECKGEWIESEN = "zurueckgewiesen", "zurückgewiesen"
+    ZURUECKGENOMMEN = "zurueckgenommen", "zurückgenommen"

@@ -14,7 +14,16 @@ from django.db.models.functions import Lower
 from krm.accounts.models import OrgUnit
 from krm.jobcenters.models import Jobcenter
 
-from .kinds import Channel, Kind, Outcome
+from .kinds import (
+    Channel,
+    Feedback,
+    InformedVia,
+    Kind,
+    Outcome,
+    SenderType,
+    Signer,
+    WiderspruchOutcome,
+)
 from .workflow import OPEN_STATUSES, Status
 
 MAX_TOPICS = 3
@@ -144,6 +153,65 @@ class Case(models.Model):
     closed_at = models.DateTimeField("abgeschlossen am", null=True, blank=True)
     outcome = models.CharField("Ergebnis", max_length=30, choices=Outcome.choices, blank=True)
 
+    # --- the route (workflow.py): who handles, who signs, what was decided and done ---
+    sender_type = models.CharField(
+        "Absender", max_length=20, choices=SenderType.choices, default=SenderType.KUNDE
+    )
+    requires_gf = models.BooleanField("der GF vorzulegen (von Hand)", default=False)
+    acknowledgement_waived = models.CharField(
+        "ohne Eingangsbestätigung, weil", max_length=300, blank=True
+    )
+    contact_person = models.CharField("Ansprechperson", max_length=200, blank=True)
+    abverfuegt_at = models.DateTimeField("abverfügt am", null=True, blank=True)
+    signer = models.CharField("zeichnet", max_length=5, choices=Signer.choices, blank=True)
+    # The TL (or, for a DAB, the Führungskraft) who handles and stays responsible (R-O-3),
+    # and the staff member they delegated the work to.
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="verantwortlich",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="bearbeitet von",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    handling_due = models.DateField("Frist Fachbereich", null=True, blank=True)
+    step_due = models.DateField("Frist des aktuellen Schritts", null=True, blank=True)
+    acting = models.CharField("bei", max_length=200, blank=True)  # who acts now, for lists
+    draft = models.TextField("Antwortentwurf / Stellungnahme", blank=True)
+    # Petitions and Eingaben (R-W5.2 … W5.5)
+    requester = models.CharField("anfragende Stelle", max_length=200, blank=True)
+    requester_reference = models.CharField("deren Zeichen", max_length=100, blank=True)
+    requester_due = models.DateField("deren Frist", null=True, blank=True)
+    ba_competent = models.BooleanField("BA zuständig (§ 44b Abs. 3 SGB II)", default=False)
+    aa_agreed_on = models.DateField("abgestimmt mit der Agentur für Arbeit", null=True, blank=True)
+    rd_agreed_on = models.DateField("abgestimmt mit der RD", null=True, blank=True)
+    copies = models.PositiveSmallIntegerField("Ausfertigungen", null=True, blank=True)
+    answer_sent_on = models.DateField("Antwort versandt am", null=True, blank=True)
+    # The result (R-W2.9, R-Q4)
+    measure = models.TextField("Maßnahme", blank=True)
+    informed_via = models.CharField(
+        "Kunde informiert per", max_length=20, choices=InformedVia.choices, blank=True
+    )
+    informed_on = models.DateField("Kunde informiert am", null=True, blank=True)
+    widerspruch_outcome = models.CharField(
+        "Ergebnis des Widerspruchs", max_length=30, choices=WiderspruchOutcome.choices, blank=True
+    )
+    # Meinungskarten (R-W6.1)
+    rating = models.PositiveSmallIntegerField(
+        "Bewertung", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    feedback = models.CharField("Aussage", max_length=20, choices=Feedback.choices, blank=True)
+    # The Vorzimmer's answer (R-W1.3): had the Fachbereich dealt with it the same day?
+    same_day_handled = models.BooleanField("vom Fachbereich heute bereits befasst", null=True)
+
     acknowledgement_due = models.DateField("Frist Eingangsbestätigung", null=True, blank=True)
     completion_due = models.DateField("Frist Abschluss", null=True, blank=True)
     # The earliest deadline still running (None when none runs): worklist order and state.
@@ -193,6 +261,14 @@ class Case(models.Model):
             models.Index(fields=["acknowledgement_due"], name="case_ack_due_idx"),
             models.Index(fields=["completion_due"], name="case_completion_due_idx"),
             models.Index(fields=["jobcenter", "outcome"], name="case_outcome_idx"),
+            # Who handles: their cases are visible to them (permissions) wherever they sit.
+            models.Index(fields=["handler"], name="case_handler_idx"),
+            models.Index(fields=["delegate"], name="case_delegate_idx"),
+            models.Index(
+                fields=["jobcenter", "escalation_level"],
+                name="case_escalation_idx",
+                condition=Q(escalation_level__gt=1),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -202,11 +278,20 @@ class Case(models.Model):
     def status_is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def acknowledgement_pending(self) -> bool:
+        """An Eingangsbestätigung is due and neither sent nor waived (R-Q1)."""
+        return bool(
+            self.acknowledgement_due
+            and not self.acknowledged_at
+            and not self.acknowledgement_waived
+        )
+
     def compute_next_due(self) -> dt.date | None:
         if not self.status_is_open:
             return None
         pending = []
-        if self.acknowledgement_due and not self.acknowledged_at:
+        if self.acknowledgement_pending:
             pending.append(self.acknowledgement_due)
         if self.completion_due and not self.closed_at:
             pending.append(self.completion_due)
@@ -307,3 +392,150 @@ class Forwarding(models.Model):
 
     def __str__(self) -> str:
         return f"an {self.recipient}"
+
+
+class Verfuegung(models.Model):
+    """The Verfügungsblatt the KRM-B puts before the GF (Anlage 1, R-W2.3) and the GF's
+    Abverfügung on it: who handles, who signs, the deadline, acknowledgement yes/no."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="verfuegungen")
+    summary = models.TextField("Sachverhalt (Zusammenfassung)")
+    proposal = models.TextField("Vorschlag")
+    presented_at = models.DateTimeField("vorgelegt am")
+    presented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("abverfügt am", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name="bearbeitet durch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signer = models.CharField("zeichnet", max_length=5, choices=Signer.choices, blank=True)
+    due = models.DateField("Frist", null=True, blank=True)
+    acknowledgement = models.BooleanField("Eingangsbestätigung", null=True)
+    instruction = models.TextField("weitere Verfügung", blank=True)
+
+    class Meta:
+        verbose_name = "Verfügungsblatt"
+        verbose_name_plural = "Verfügungsblätter"
+        ordering = ["presented_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Verfügungsblatt {self.case_id} {self.presented_at:%d.%m.%Y}"
+
+
+class TaskQuerySet(models.QuerySet):
+    def open(self) -> TaskQuerySet:
+        return self.filter(done_at__isnull=True)
+
+
+class Task(models.Model):
+    """An open step for a named person, or for whoever holds a role (in a unit): "TL of
+    711". Action tasks follow the case's state (workflow.STATES); information tasks ("zur
+    Kenntnis", a copy) stay until their holder marks them read."""
+
+    class Kind(models.TextChoices):
+        AKTION = "aktion", "zu erledigen"
+        KENNTNIS = "kenntnis", "zur Kenntnis"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.AKTION)
+    step = models.CharField("Schritt", max_length=40)  # a state or a task name of workflow.py
+    label = models.CharField("Aufgabe", max_length=200)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    role = models.CharField(max_length=20, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    who = models.CharField("bei", max_length=200)  # the assignee as people read it
+    round = models.PositiveSmallIntegerField("Eskalationsstufe", default=1)
+    created_at = models.DateTimeField("seit")
+    due = models.DateField("fällig", null=True, blank=True)
+    done_at = models.DateTimeField("erledigt am", null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Aufgabe"
+        verbose_name_plural = "Aufgaben"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assignee__isnull=False) | ~Q(role=""), name="task_has_holder"
+            )
+        ]
+        indexes = [
+            # Meine Aufgaben: open tasks of a person, of a role (in a unit); small, open only.
+            models.Index(
+                fields=["assignee", "due"],
+                name="task_open_assignee_idx",
+                condition=Q(done_at__isnull=True),
+            ),
+            models.Index(
+                fields=["jobcenter", "role", "unit", "due"],
+                name="task_open_role_idx",
+                condition=Q(done_at__isnull=True),
+            ),
+            models.Index(fields=["case", "done_at"], name="task_case_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.who})"
+
+
+class PresentationCriterion(models.Model):
+    """A kind of "vorlagepflichtiger Fall" (Anlage 2, R-W3.2): an e-mail or online reaction
+    that matches every field set here goes to the GF before the Bereich."""
+
+    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT, related_name="+")
+    label = models.CharField("Bezeichnung", max_length=200)
+    kind = models.CharField("Art", max_length=30, choices=Kind.choices, blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        verbose_name="Thema",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    bereich = models.ForeignKey(
+        OrgUnit,
+        verbose_name="Bereich",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "bereich"},
+    )
+    sender_type = models.CharField(
+        "Absender", max_length=20, choices=SenderType.choices, blank=True
+    )
+    is_active = models.BooleanField("aktiv", default=True)
+
+    class Meta:
+        verbose_name = "Vorlagepflicht (Anlage 2)"
+        verbose_name_plural = "Vorlagepflichten (Anlage 2)"
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def matches(self, case: Case, topic_ids: set[int]) -> bool:
+        return (
+            (not self.kind or self.kind == case.kind)
+            and (self.topic_id is None or self.topic_id in topic_ids)
+            and (self.bereich_id is None or self.bereich_id == case.bereich_id)
+            and (not self.sender_type or self.sender_type == case.sender_type)
+        )

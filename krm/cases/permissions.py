@@ -4,6 +4,9 @@
 - LGF: the cases of the Bereiche the LGF answers for (R-O-5, configured per Bereich).
 - BL: the cases of the Bereiche they lead (with their Teams); TL: of the Teams they lead.
 - DSB: data-protection complaints.
+- The person a case is assigned to (`handler`: the TL or, for a DAB, the Führungskraft;
+  `delegate`: the staff member the TL delegated to), and their deputy.
+- The Vorzimmer, while the KRM-B is absent: every case (it records what went out, R-O-4).
 - Everyone who may capture: the cases they captured themselves ("Meine Fälle"); of a
   Dienstaufsichtsbeschwerde or Datenschutzbeschwerde they captured, only that it exists
   (Aktenzeichen, date of receipt, kind), never its contents.
@@ -11,7 +14,8 @@
   their roles; a deputy never sees one about the person they stand in for through the
   roles they hold for that person.
 - Controlling and the technical administration: no case contents (`accounts.access`).
-Roles add up. Changing a case is the KRM-B's (or the acting Vertretung's) business.
+Roles add up. Changing a case's data is the KRM-B's (or the acting Vertretung's) business;
+who takes which step of the route says `workflow.py`.
 A case the user may not see is a 404; an action they may not take on a visible case a 403.
 
 Each rule is written once, as clauses over case columns, and read two ways: as a database
@@ -120,9 +124,17 @@ class Rule:
 
 
 def _grant_clauses(grant: Grant, access: Access) -> list[Clause]:
-    if any(role in grant.roles for role in SEES_ALL):
+    if grant.office or any(role in grant.roles for role in SEES_ALL):
+        # The Vorzimmer standing in for the KRM-B records what went out, on any case.
         return [Clause()]
     clauses = []
+    holder = grant.principal_id or access.user_id
+    if holder is not None:
+        # Whoever a case is assigned to (a TL from elsewhere, a Führungskraft for a DAB,
+        # a staff member it was delegated to) reads it; so does their deputy.
+        people = frozenset({holder})
+        clauses.append(Clause((Condition("handler_id", people),)))
+        clauses.append(Clause((Condition("delegate_id", people),)))
     if Role.LGF in grant.roles and access.lgf_bereich_ids:
         clauses.append(Clause((Condition("bereich_id", access.lgf_bereich_ids),)))
     if grant.led_bereich_ids:

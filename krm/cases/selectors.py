@@ -6,18 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case as Condition
+from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from krm.accounts.access import access_for
-from krm.accounts.models import OrgUnit, User
+from krm.accounts.access import Access, access_for
+from krm.accounts.models import OrgUnit, RoleAssignment, User
+from krm.accounts.roles import Role
 from krm.audit.models import Event
 from krm.lib import aktenzeichen as az
 
-from . import permissions, search
+from . import permissions, search, workflow
 from .deadlines import Clock
 from .kinds import CONFIDENTIAL
-from .models import AktenzeichenRecord, Case, CaseLink, Topic
+from .models import AktenzeichenRecord, Case, CaseLink, Task, Topic, Verfuegung
 
 # "Open" as a status filter: every status in which deadlines run.
 STATUS_OPEN = "offen"
@@ -38,6 +41,9 @@ class CaseFilter:
     received_to: dt.date | None = None
     q: str = ""
     mine: bool = False
+    waiting_for_me: bool = False  # an open task of the user's is on the case
+    escalation_level: int | None = None
+    urgent: bool | None = None
 
 
 def search_filter(query: str) -> Q:
@@ -67,6 +73,17 @@ def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) ->
     qs = permissions.visible_cases(user, contents_only=looks_inside or not by_aktenzeichen)
     if f.mine:
         qs = qs.filter(captured_by=user)
+    if f.waiting_for_me:
+        access = access_for(user)
+        qs = qs.filter(
+            pk__in=Task.objects.open()
+            .filter(task_filter(access), kind=Task.Kind.AKTION)
+            .values("case_id")
+        )
+    if f.escalation_level:
+        qs = qs.filter(escalation_level=f.escalation_level)
+    if f.urgent is not None:
+        qs = qs.filter(urgent=f.urgent)
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.channel:
@@ -109,23 +126,43 @@ def confidential_captures(*, user: User) -> QuerySet[Case]:
 
 def with_list_data(qs: QuerySet[Case]) -> QuerySet[Case]:
     """What a list row shows: two queries for a page, whatever its length."""
-    return qs.select_related("org_unit", "customer").prefetch_related(
+    return qs.select_related("org_unit", "customer", "staff_concerned").prefetch_related(
         Prefetch("topics", queryset=Topic.objects.order_by("code"))
     )
 
 
-def case_detail(*, user: User, case_id: int, change: bool = False) -> Case:
+def case_detail(*, user: User, case_id: int, change: bool = False, contents: bool = False) -> Case:
     """The case page's case, permission-checked, with everything the page shows loaded."""
     page_data = Case.objects.select_related(
-        "jobcenter", "org_unit", "bereich", "staff_concerned", "captured_by", "customer"
+        "jobcenter",
+        "org_unit",
+        "bereich",
+        "staff_concerned",
+        "captured_by",
+        "customer",
+        "handler",
+        "delegate",
     ).prefetch_related(
         Prefetch("topics", queryset=Topic.objects.order_by("code")),
         Prefetch("events", queryset=Event.objects.select_related("actor")),
+        Prefetch(
+            "tasks",
+            queryset=Task.objects.open().order_by("kind", "due", "pk"),
+            to_attr="open_tasks",
+        ),
+        Prefetch(
+            "verfuegungen",
+            queryset=Verfuegung.objects.select_related("decided_by", "presented_by", "unit"),
+        ),
         "forwardings__forwarded_by",
         "aktenzeichen_records",
     )
     return permissions.get_case(
-        user, case_id, change=change, queryset=page_data, existence_only_ok=not change
+        user,
+        case_id,
+        change=change,
+        queryset=page_data,
+        existence_only_ok=not (change or contents),
     )
 
 
@@ -185,7 +222,148 @@ def readable_case_ids(*, user: User, ids: set[int]) -> tuple[frozenset[int], fro
         return frozenset(), frozenset()
     visibility = permissions.visibility_of(user)
     mentions: dict[str, set[int]] = {"read": set(), "unmentioned": set(), "hidden": set()}
-    fields = ("id", "jobcenter_id", "kind", "captured_by_id", "bereich_id", "org_unit_id")
+    fields = (
+        "id",
+        "jobcenter_id",
+        "kind",
+        "captured_by_id",
+        "bereich_id",
+        "org_unit_id",
+        "handler_id",
+        "delegate_id",
+    )
     for other in Case.objects.filter(pk__in=ids).only(*fields, "staff_concerned_id"):
         mentions[_mention(visibility, other)].add(other.pk)
     return frozenset(mentions["read"]), frozenset(mentions["unmentioned"])
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+# Roles whose tasks are not tied to a unit: whoever holds the role does them.
+UNIT_FREE_ROLES = (Role.KRMB, Role.GF, Role.DSB)
+
+
+def _grant_task_filter(grant: Any, access: Access) -> Q:
+    q = Q(pk__in=[])
+    person = grant.principal_id or access.user_id
+    if not grant.office:
+        q |= Q(assignee_id=person)
+    for role in UNIT_FREE_ROLES:
+        if role in grant.roles:
+            q |= Q(role=role, unit__isnull=True)
+    if Role.BL in grant.roles and grant.led_bereich_ids:
+        q |= Q(role=Role.BL, unit_id__in=sorted(grant.led_bereich_ids))
+    if Role.TL in grant.roles and grant.led_team_ids:
+        q |= Q(role=Role.TL, unit_id__in=sorted(grant.led_team_ids))
+    if Role.LGF in grant.roles and access.lgf_bereich_ids:
+        q |= Q(role=Role.LGF, unit_id__in=sorted(access.lgf_bereich_ids))
+    if grant.office:
+        # R-O-4: the Vorzimmer records what went out while the KRM-B is absent.
+        q |= Q(role=Role.KRMB, unit__isnull=True, step__in=sorted(workflow.OFFICE_STATES))
+    return q
+
+
+def task_filter(access: Access) -> Q:
+    """The open tasks a user holds: their own, those of a role they hold (in the units
+    they lead), and those of the absent people they stand in for."""
+    if access.user_id is None or access.jobcenter_id is None:
+        return Q(pk__in=[])
+    q = Q(pk__in=[])
+    for grant in access.grants:
+        q |= _grant_task_filter(grant, access)
+    return q & Q(jobcenter_id=access.jobcenter_id)
+
+
+def held_as_deputy(task: Task, access: Access) -> bool:
+    """Not one's own task, but an absent person's."""
+    own = [g for g in access.grants if g.principal_id is None]
+    if task.assignee_id is not None:
+        return task.assignee_id != access.user_id
+    for grant in own:
+        if task.role in grant.roles and (
+            task.unit_id is None
+            or task.unit_id in grant.led_bereich_ids
+            or task.unit_id in grant.led_team_ids
+            or (task.role == Role.LGF and task.unit_id in access.lgf_bereich_ids)
+        ):
+            return False
+    return True
+
+
+def my_tasks(*, user: User, clock: Clock) -> QuerySet[Task]:
+    """Meine Aufgaben: open tasks on cases the user may read; overdue first, then by due
+    date (none: last), oldest first."""
+    access = access_for(user)
+    readable = permissions.visibility_for(access).q(contents_only=True)
+    if readable is None:
+        return Task.objects.none()
+    return (
+        Task.objects.open()
+        .filter(task_filter(access))
+        .filter(case__in=Case.objects.filter(readable).values("pk"))
+        .select_related("case")
+        .only(
+            "id",
+            "kind",
+            "step",
+            "label",
+            "who",
+            "due",
+            "created_at",
+            "assignee_id",
+            "role",
+            "unit_id",
+            "round",
+            "case__id",
+            "case__aktenzeichen",
+            "case__subject",
+            "case__kind",
+            "case__urgent",
+            "case__jobcenter_id",
+            "case__status",
+        )
+        .order_by(
+            _overdue_first(clock),
+            F("due").asc(nulls_last=True),
+            "created_at",
+            "id",
+        )
+    )
+
+
+def _overdue_first(clock: Clock) -> Any:
+    return Condition(
+        When(due__lt=clock.today, then=Value(0)), default=Value(1), output_field=IntegerField()
+    ).asc()
+
+
+def assigned_usernames(case_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Who acts now on each case, as usernames: the named holders of its open tasks and the
+    active holders of a role task's role (in its unit). Two queries, whatever the count."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    tasks = list(
+        Task.objects.open()
+        .filter(case_id__in=ids, kind=Task.Kind.AKTION)
+        .values_list("case_id", "assignee__username", "role", "unit_id", "jobcenter_id")
+    )
+    wanted = {(role, unit, jc) for _c, name, role, unit, jc in tasks if name is None and role}
+    holders: dict[tuple[str, int | None, int], list[str]] = {}
+    if wanted:
+        q = Q(pk__in=[])
+        for role, unit, jc in wanted:
+            q |= Q(role=role, org_unit_id=unit, user__jobcenter_id=jc)
+        rows = (
+            RoleAssignment.objects.filter(q, user__is_active=True)
+            .values_list("role", "org_unit_id", "user__jobcenter_id", "user__username")
+            .order_by("user__username")
+        )
+        for role, unit, jc, username in rows:
+            holders.setdefault((role, unit, jc), []).append(username)
+    result: dict[int, list[str]] = {}
+    for case_id, name, role, unit, jc in tasks:
+        names = [name] if name else holders.get((role, unit, jc), [])
+        result.setdefault(case_id, [])
+        result[case_id] += [n for n in names if n not in result[case_id]]
+    return result

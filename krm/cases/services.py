@@ -10,9 +10,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from krm.accounts.access import access_for
+from krm.accounts.access import Access, access_for
 from krm.accounts.models import OrgUnit, User
 from krm.audit.models import EventType
 from krm.audit.personal import Personal
@@ -24,8 +25,9 @@ from . import deadlines, numbering, permissions, search, validation, workflow
 from .kinds import (
     DEFAULT_FORWARDING_RECIPIENT,
     URGENT,
+    Channel,
     Kind,
-    Outcome,
+    SenderType,
     is_in_scope,
 )
 from .models import (
@@ -33,6 +35,7 @@ from .models import (
     CaseLink,
     Customer,
     Forwarding,
+    Task,
     Topic,
 )
 
@@ -72,22 +75,205 @@ def _set_status(case: Case, status: str) -> None:
     case.next_due = case.compute_next_due()
 
 
-def _transition(case: Case, name: str, *, actor: User, data: dict | None = None) -> None:
+def _internal_transition(case: Case, name: str, *, actor: User, data: dict | None = None) -> None:
+    """A status change another service makes (kind correction), checked by the table."""
     transition = workflow.TRANSITIONS[name]
+    access = access_for(actor)
     try:
-        workflow.check(transition, case, access_for(actor))
+        workflow.check(transition, case, access)
     except PermissionError:
         raise PermissionDenied("Sie dürfen diesen Schritt nicht ausführen.") from None
     except workflow.TransitionNotAllowed as exc:
         raise ValidationError(str(exc)) from None
     old = case.status
     _set_status(case, transition.target)
+    _sync_tasks(case, _step_for(case, actor, access, transition), state_changed=True)
     record(
         case=case,
         type=EventType.CASE_TRANSITION,
         actor=actor,
         data={"transition": name, "status": {"alt": old, "neu": case.status}, **(data or {})},
     )
+
+
+def _step_for(
+    case: Case,
+    actor: User,
+    access: Access,
+    transition: workflow.Transition | None,
+    data: dict | None = None,
+) -> workflow.Step:
+    return workflow.Step(
+        transition=transition,
+        case=case,
+        actor=actor,
+        access=access,
+        data=data or {},
+        today=timezone.localdate(),
+        calendar=case.jobcenter.workday_calendar(),
+    )
+
+
+def _task(case: Case, holder: workflow.Holder, **fields: Any) -> Task:
+    return Task(
+        case=case,
+        jobcenter_id=case.jobcenter_id,
+        assignee=holder.user,
+        role=holder.role,
+        unit=holder.unit,
+        who=holder.who,
+        round=case.escalation_level,
+        created_at=timezone.now(),
+        **fields,
+    )
+
+
+def _sync_tasks(case: Case, step: workflow.Step, *, state_changed: bool) -> None:
+    """The case's tasks after a step: the state's task anew when the state (or who acts in
+    it) changed; the step's copies and extra tasks; none left open on a closed case."""
+    now = timezone.now()
+    open_tasks = Task.objects.open().filter(case=case, kind=Task.Kind.AKTION)
+    new: list[Task] = []
+    if state_changed or step.refresh_tasks:
+        open_tasks.filter(step__in=workflow.Status.values).update(done_at=now, done_by=step.actor)
+        state = workflow.STATES.get(case.status)
+        if state is None:
+            case.step_due, case.acting = None, ""
+        else:
+            holders = state.holders(case)
+            case.step_due = state.due(step)
+            case.acting = ", ".join(h.who for h in holders)[:200]
+            new += [
+                _task(case, h, step=case.status, label=state.todo, due=case.step_due)
+                for h in holders
+            ]
+    if case.status in workflow.CLOSED_STATUSES:
+        open_tasks.update(done_at=now, done_by=step.actor)
+    elif step.completes:
+        open_tasks.filter(step__in=step.completes).update(done_at=now, done_by=step.actor)
+    new += [
+        _task(case, holder, kind=Task.Kind.KENNTNIS, step="kenntnis", label=label[:200])
+        for holder, label in step.informs
+    ]
+    if case.status not in workflow.CLOSED_STATUSES:
+        new += [
+            _task(case, holder, step=name, label=label, due=due)
+            for holder, name, label, due in step.extra_tasks
+        ]
+    Task.objects.bulk_create(new)
+
+
+class StepRefused(Exception):
+    """Not possible in the case's state, or its guard refuses (HTTP 409)."""
+
+
+def take_step(
+    *,
+    actor: User,
+    case: Case,
+    name: str,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int,
+) -> Case:
+    """Take a step of the route (workflow.TRANSITIONS) for the UI, the API and commands
+    alike: lock the case; refuse whom the table does not allow (PermissionDenied), a stale
+    version (ConflictError), a step the state or its guard refuses (StepRefused) and bad
+    data (workflow.StepDataError, per field); then apply its effect, move the status, renew
+    the tasks and record the step. Whatever is refused changes nothing."""
+    transition = workflow.TRANSITIONS.get(name) if isinstance(name, str) else None
+    if transition is None or not transition.offered:
+        raise workflow.StepDataError({"name": ["Unbekannter Schritt."]})
+    access = access_for(actor)
+    with transaction.atomic():
+        locked = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related(
+                "jobcenter", "org_unit", "bereich", "staff_concerned", "handler", "delegate"
+            )
+            .filter(pk=case.pk)
+            .first()
+        )
+        if locked is None or not permissions.visibility_for(access).sees_contents(locked):
+            raise PermissionDenied("Sie dürfen diesen Fall nicht bearbeiten.")
+        try:
+            workflow.check(transition, locked, access)
+        except PermissionError:
+            raise PermissionDenied("Sie dürfen diesen Schritt nicht ausführen.") from None
+        except workflow.TransitionNotAllowed as exc:
+            if locked.version != expected_version:
+                raise ConflictError(locked) from None
+            raise StepRefused(str(exc)) from None
+        if locked.version != expected_version:
+            raise ConflictError(locked)
+        cleaned = workflow.clean(transition, locked, data if data is not None else {})
+        step = _step_for(locked, actor, access, transition, cleaned)
+        old = locked.status
+        try:
+            transition.effect(step)
+        except workflow.DataError as exc:
+            raise workflow.StepDataError({exc.field: [exc.message]}) from None
+        if transition.target is not None:
+            _set_status(locked, transition.target)
+        _sync_tasks(locked, step, state_changed=transition.target is not None)
+        locked.next_due = locked.compute_next_due()
+        _save(locked)
+        event: dict[str, Any] = {"schritt": transition.name}
+        if old != locked.status:
+            event["status"] = {"alt": old, "neu": locked.status}
+        record(
+            case=locked,
+            type=transition.event or EventType.CASE_STEP,
+            actor=actor,
+            data={**event, **step.record},
+        )
+        if transition.name == "widerspruch_ergebnis":
+            _record_on_linked_complaints(locked, actor=actor)
+    return locked
+
+
+def _record_on_linked_complaints(widerspruch: Case, *, actor: User) -> None:
+    """R-K9: the Widerspruch's outcome is recorded on the open complaints linked to it."""
+    link_ids = CaseLink.objects.filter(Q(first=widerspruch) | Q(second=widerspruch)).values_list(
+        "first_id", "second_id"
+    )
+    others = {a if b == widerspruch.pk else b for a, b in link_ids}
+    for complaint in (
+        Case.objects.select_for_update(of=("self",))
+        .filter(pk__in=others, is_open=True)
+        .exclude(kind=Kind.WIDERSPRUCH)
+    ):
+        complaint.widerspruch_outcome = widerspruch.widerspruch_outcome
+        _save(complaint)
+        record(
+            case=complaint,
+            type=EventType.CASE_STEP,
+            actor=actor,
+            data={
+                "schritt": "widerspruch_ergebnis",
+                "widerspruch": widerspruch.widerspruch_outcome,
+                "mit": widerspruch.aktenzeichen,
+                "mit_id": widerspruch.pk,
+            },
+        )
+
+
+def mark_read(*, actor: User, task: Task) -> None:
+    """A task "zur Kenntnis" is done with one click by the person (or role) it is for."""
+    access = access_for(actor)
+    holder = workflow.Holder(task.who, user=task.assignee, role=task.role, unit=task.unit)
+    if task.kind != Task.Kind.KENNTNIS or not workflow.acts_for(access, holder):
+        raise PermissionDenied("Diese Aufgabe ist nicht für Sie.")
+    with transaction.atomic():
+        updated = (
+            Task.objects.open().filter(pk=task.pk).update(done_at=timezone.now(), done_by=actor)
+        )
+        if updated:
+            record(
+                case=task.case,
+                type=EventType.TASK_DONE,
+                actor=actor,
+                data={"aufgabe": task.label},
+            )
 
 
 def snapshot(case: Case) -> dict[str, Any]:
@@ -139,6 +325,9 @@ def register_case(
     forwarding_recipient: str = "",
     forwarding_note: str = "",
     quick_capture: bool = False,
+    sender_type: str = SenderType.KUNDE,
+    requires_gf: bool = False,
+    same_day_handled: bool | None = None,
 ) -> Case:
     """Register a customer reaction (R-W1.1, R-W2.1, R-A1, R-O1 … O4).
 
@@ -164,6 +353,14 @@ def register_case(
         errors=errors,
     )
     customer_data = validation.clean_customer(customer, errors)
+    validation.check_registration_rules(
+        kind=kind,
+        channel=channel,
+        escalation_level=escalation_level,
+        sender_type=sender_type,
+        same_day_handled=same_day_handled,
+        errors=errors,
+    )
     forwarding_recipient = (forwarding_recipient or "").strip()
     if kind in Kind.values and not is_in_scope(kind) and not forwarding_recipient:
         forwarding_recipient = DEFAULT_FORWARDING_RECIPIENT[Kind(kind)]
@@ -185,6 +382,9 @@ def register_case(
             staff_concerned=staff_concerned,
             escalation_level=escalation_level,
             captured_by=actor,
+            sender_type=sender_type,
+            requires_gf=requires_gf,
+            same_day_handled=same_day_handled if channel == Channel.VORZIMMER else None,
         )
         _set_status(case, workflow.initial_status(kind))
         _apply_deadlines(case)
@@ -194,6 +394,8 @@ def register_case(
         if customer_data:
             Customer.objects.create(case=case, **customer_data)
         numbering.record_aktenzeichen(case)
+        _sync_tasks(case, _step_for(case, actor, access_for(actor), None), state_changed=True)
+        case.save(update_fields=["step_due", "acting"])
         record(
             case=case,
             type=EventType.CASE_REGISTERED,
@@ -378,9 +580,9 @@ def correct_kind(
         _apply_deadlines(case)
         was_in_scope = is_in_scope(old_kind)
         if was_in_scope and not is_in_scope(kind):
-            _transition(case, "weiterleiten", actor=actor)
+            _internal_transition(case, "weiterleiten", actor=actor)
         elif not was_in_scope and is_in_scope(kind):
-            _transition(case, "wiedereroeffnen", actor=actor)
+            _internal_transition(case, "wiedereroeffnen", actor=actor)
         _save(case)
         if case.aktenzeichen != old_aktenzeichen:
             numbering.record_aktenzeichen(case)
@@ -398,71 +600,6 @@ def correct_kind(
             recipient = forwarding_recipient.strip() or DEFAULT_FORWARDING_RECIPIENT[Kind(kind)]
             _forward(case, actor=actor, recipient=recipient, note=note)
         search.reindex([case.pk])
-    return case
-
-
-def record_acknowledgement(
-    *, actor: User, case: Case, expected_version: int, sent_at: dt.datetime | None = None
-) -> Case:
-    """Record that the Eingangsbestätigung went out (R-W2.4); its deadline stops."""
-    if not permissions.can_change(actor, case):
-        raise PermissionDenied("Sie dürfen diesen Fall nicht ändern.")
-    errors: dict[str, Any] = {}
-    sent_at = validation.clean_received_at(sent_at, errors)
-    if errors:
-        raise ValidationError({"sent_at": errors["received_at"]})
-    with transaction.atomic():
-        case = _lock(case, expected_version)
-        if not is_in_scope(case.kind):
-            raise ValidationError("Für Fälle außerhalb des KRM gibt es keine Eingangsbestätigung.")
-        if case.acknowledged_at:
-            raise ValidationError("Die Eingangsbestätigung ist bereits erfasst.")
-        if sent_at < case.received_at - validation.FUTURE_TOLERANCE:
-            raise ValidationError(
-                {"sent_at": ["Die Bestätigung kann nicht vor dem Eingang versandt sein."]}
-            )
-        case.acknowledged_at = sent_at
-        case.next_due = case.compute_next_due()
-        _save(case)
-        record(case=case, type=EventType.CASE_ACKNOWLEDGED, actor=actor, data={"versandt": sent_at})
-    return case
-
-
-def close_case(
-    *,
-    actor: User,
-    case: Case,
-    expected_version: int,
-    outcome: str,
-    closed_at: dt.datetime | None = None,
-) -> Case:
-    """Record the outcome and close the case ("austragen", R-W2.9); deadlines stop."""
-    if not permissions.can_change(actor, case):
-        raise PermissionDenied("Sie dürfen diesen Fall nicht ändern.")
-    if outcome not in Outcome.values:
-        raise ValidationError({"outcome": ["Bitte ein Ergebnis wählen."]})
-    with transaction.atomic():
-        case = _lock(case, expected_version)
-        case.closed_at = closed_at or timezone.now()
-        case.outcome = outcome
-        _transition(case, "abschliessen", actor=actor, data={"ergebnis": outcome})
-        _save(case)
-    return case
-
-
-def reopen_case(*, actor: User, case: Case, expected_version: int, reason: str = "") -> Case:
-    """Take a closed case up again: outcome and closing date are cleared, deadlines run."""
-    if not permissions.can_change(actor, case):
-        raise PermissionDenied("Sie dürfen diesen Fall nicht ändern.")
-    with transaction.atomic():
-        case = _lock(case, expected_version)
-        previous = {"ergebnis": case.outcome, "abgeschlossen": case.closed_at}
-        case.closed_at = None
-        case.outcome = ""
-        _transition(
-            case, "wiedereroeffnen", actor=actor, data={"grund": personal_note(reason), **previous}
-        )
-        _save(case)
     return case
 
 

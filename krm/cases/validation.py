@@ -14,7 +14,7 @@ from krm.accounts.models import OrgUnit, User
 from krm.jobcenters.models import Jobcenter
 from krm.lib.workdays import as_berlin
 
-from .kinds import QUICK_CAPTURE_KINDS, Channel, Kind
+from .kinds import NEGATIVE, QUICK_CAPTURE_KINDS, Channel, Kind, SenderType
 from .models import MAX_TOPICS, Customer, Topic
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -132,3 +132,34 @@ def check_choices(kind: str | None, channel: str | None, errors: dict) -> None:
         errors["kind"] = ["Unbekannte Art."]
     if channel is not None and channel not in Channel.values:
         errors["channel"] = ["Unbekannter Eingangsweg."]
+
+
+def check_registration_rules(
+    *,
+    kind: str,
+    channel: str,
+    escalation_level: int,
+    sender_type: str,
+    same_day_handled: bool | None,
+    errors: dict,
+) -> None:
+    """Rules of a new reaction that no form repeats."""
+    if escalation_level == 3:
+        # R-W1.2: TL, then BL, then GF; a reaction never starts at the GF.
+        errors["escalation_level"] = [
+            "Eine Reaktion wird nie direkt auf Stufe 3 (GF) erfasst; sie steigt Stufe für Stufe."
+        ]
+    if sender_type not in SenderType.values:
+        errors["sender_type"] = ["Unbekannter Absender."]
+    if channel == Channel.VORZIMMER and kind in NEGATIVE:
+        # R-W1.3: the Vorzimmer takes a negative reaction only when the Fachbereich already
+        # dealt with it the same day.
+        if same_day_handled is None:
+            errors["same_day_handled"] = [
+                "Bitte angeben, ob sich der Fachbereich heute bereits damit befasst hat."
+            ]
+        elif not same_day_handled:
+            errors["same_day_handled"] = [
+                "Das Vorzimmer nimmt eine negative Reaktion nur an, wenn sich der Fachbereich "
+                "heute bereits damit befasst hat. Bitte verweisen Sie an den Fachbereich."
+            ]

@@ -26,17 +26,15 @@ from . import disclosure as disclosure_service
 from . import permissions, privacy, selectors, services, workflow
 from .deadlines import Clock
 from .forms import (
-    AcknowledgementForm,
-    CloseForm,
     DisclosureSearchForm,
     EraseForm,
     KindCorrectionForm,
     LinkForm,
     RectifyForm,
-    ReopenForm,
+    StepForm,
     WorklistFilterForm,
 )
-from .models import CaseLink
+from .models import CaseLink, Task
 
 PAGE_SIZE = 25
 CONFIDENTIAL_SHOWN = 50
@@ -101,21 +99,25 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     visible_ids, unmentioned_ids = selectors.mentions_in(
         user=request.user, events=case.events.all()
     )
+    links = selectors.linked_cases(user=request.user, case=case)
+    # The linked Widersprüche (R-K9), for the closing step: from the links just read.
+    case._widersprueche = [
+        item.case for item in links if item.case and item.case.kind == "widerspruch"
+    ]
     return render(
         request,
         "cases/detail.html",
         {
             "case": case,
             "deadline_state": clock.state(case.next_due),
-            "links": selectors.linked_cases(user=request.user, case=case),
+            "links": links,
             "can_change": can_change,
             "visible_ids": visible_ids,
             "events": [e for e in case.events.all() if e.data.get("mit_id") not in unmentioned_ids],
-            "transitions": {t.name for t in workflow.available(case, access)},
-            # Distinct ids: the forms share field names (version) on one page.
-            "ack_form": AcknowledgementForm(initial={"version": case.version}, auto_id="ack_%s"),
-            "close_form": CloseForm(initial={"version": case.version}, auto_id="close_%s"),
-            "reopen_form": ReopenForm(initial={"version": case.version}, auto_id="reopen_%s"),
+            "steps": [StepForm(t, case) for t in workflow.available(case, access)],
+            "open_tasks": [t for t in case.open_tasks if t.kind == Task.Kind.AKTION],
+            "notices": [t for t in case.open_tasks if t.kind == Task.Kind.KENNTNIS],
+            "verfuegung": ([None, *case.verfuegungen.all()])[-1],
             "link_form": LinkForm(auto_id="link_%s"),
             "former_aktenzeichen": [
                 r.aktenzeichen
@@ -240,60 +242,102 @@ def _step(
 
 
 @login_required
-@require_POST
-def acknowledge(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _step(
+def step(request: HttpRequest, case_id: int, name: str) -> HttpResponse:
+    """One step of the route (workflow.TRANSITIONS): its form alone (GET), or taken (POST)."""
+    case = selectors.case_detail(user=request.user, case_id=case_id, contents=True)
+    transition = workflow.TRANSITIONS.get(name)
+    if transition is None or not transition.offered:
+        raise Http404("Unbekannter Schritt")
+    access = access_for(request.user)
+    try:
+        workflow.check(transition, case, access)
+    except PermissionError:
+        raise PermissionDenied("Sie dürfen diesen Schritt nicht ausführen.") from None
+    except workflow.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect("cases:detail", case_id=case.pk)
+    form = StepForm(transition, case, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.take_step(
+                    actor=request.user,
+                    case=case,
+                    name=name,
+                    data=form.step_data(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except services.ConflictError as exc:
+                return _conflict(request, case.pk, exc)
+            except services.StepRefused as exc:
+                messages.error(request, str(exc))
+                return redirect("cases:detail", case_id=case.pk)
+            except workflow.StepDataError as exc:
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, f"Erledigt: {transition.label}.")
+                return redirect("cases:detail", case_id=case.pk)
+        status = 400
+    return render(
         request,
-        case_id,
-        AcknowledgementForm,
-        lambda case, data: (
-            services.record_acknowledgement(
-                actor=request.user,
-                case=case,
-                expected_version=data["version"],
-                sent_at=data["sent_at"],
-            )
-        ),
-        "Der Versand der Eingangsbestätigung ist erfasst.",
+        "cases/step.html",
+        {"case": case, "form": form, "transition": transition},
+        status=status,
+    )
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """The start page: Meine Aufgaben for everyone who has tasks, else the worklist."""
+    access = access_for(request.user)
+    has_tasks = (
+        Task.objects.open().filter(selectors.task_filter(access)).exists()
+        if access.jobcenter_id
+        else False
+    )
+    return redirect("cases:tasks" if has_tasks else "cases:worklist")
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """Meine Aufgaben: the open tasks of the user, and of those they stand in for."""
+    access = access_for(request.user)
+    clock = Clock.for_jobcenter(access.jobcenter_id or 0)
+    page = Paginator(selectors.my_tasks(user=request.user, clock=clock), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        (task, clock.state(task.due), selectors.held_as_deputy(task, access))
+        for task in page.object_list
+    ]
+    return render(
+        request,
+        "cases/my_tasks.html",
+        {"page": page, "rows": rows, "title": "Meine Aufgaben", "querystring": ""},
     )
 
 
 @login_required
 @require_POST
-def close(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _step(
-        request,
-        case_id,
-        CloseForm,
-        lambda case, data: (
-            services.close_case(
-                actor=request.user,
-                case=case,
-                expected_version=data["version"],
-                outcome=data["outcome"],
-            )
-        ),
-        "Der Fall ist abgeschlossen.",
+def task_read(request: HttpRequest, task_id: int) -> HttpResponse:
+    """A task "zur Kenntnis" done with one click."""
+    if not is_key(str(task_id)):
+        raise Http404("Aufgabe nicht gefunden")
+    task = get_object_or_404(
+        Task.objects.open().select_related("case", "unit", "assignee"),
+        pk=task_id,
+        jobcenter_id=access_for(request.user).jobcenter_id,
     )
-
-
-@login_required
-@require_POST
-def reopen(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _step(
-        request,
-        case_id,
-        ReopenForm,
-        lambda case, data: (
-            services.reopen_case(
-                actor=request.user,
-                case=case,
-                expected_version=data["version"],
-                reason=data["reason"],
-            )
-        ),
-        "Der Fall ist wieder eröffnet.",
-    )
+    if not permissions.sees_contents(request.user, task.case):
+        raise Http404("Aufgabe nicht gefunden")
+    services.mark_read(actor=request.user, task=task)
+    messages.success(request, "Zur Kenntnis genommen.")
+    if request.POST.get("next") == "case":
+        return redirect("cases:detail", case_id=task.case_id)
+    return redirect("cases:tasks")
 
 
 @login_required

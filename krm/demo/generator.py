@@ -494,8 +494,20 @@ def _raw_insert(model: type, fields: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    # Columns not named take their model default (NOT NULL columns have one).
+    named = {model._meta.get_field(name).column for name in fields}
+    defaults = [
+        f
+        for f in model._meta.concrete_fields
+        if f.column not in named and not f.primary_key and not f.null
+    ]
+    names = [
+        *(model._meta.get_field(name).column for name in fields),
+        *(f.column for f in defaults),
+    ]
+    extra = tuple(f.get_default() for f in defaults)
+    columns = ", ".join(quote(name) for name in names)
+    marks = ", ".join(["%s"] * len(names))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [tuple(_adapt(v) for v in row) for row in rows])
+        cursor.executemany(sql, [tuple(_adapt(v) for v in (*row, *extra)) for row in rows])

@@ -22,6 +22,44 @@ class Jobcenter(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
 
+    # Deadlines of the steps of a case (R-Q6), in working days; an Abverfügung's own
+    # deadline overrides the Fachbereich's.
+    gf_submission_workdays = models.PositiveSmallIntegerField(
+        "Frist Vorlage an die GF (Arbeitstage nach Eingang)",
+        default=1,
+        validators=[MaxValueValidator(30)],
+    )
+    petition_submission_workdays = models.PositiveSmallIntegerField(
+        "Frist Vorlage an die GF bei Petitionen (0 = am Eingangstag)",
+        default=0,
+        validators=[MaxValueValidator(30)],
+    )
+    abverfuegung_workdays = models.PositiveSmallIntegerField(
+        "Frist Abverfügung durch die GF (Arbeitstage)",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    assignment_workdays = models.PositiveSmallIntegerField(
+        "Frist Zuweisung durch die BL (Arbeitstage)",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    handling_workdays = models.PositiveSmallIntegerField(
+        "Frist Fachbereich (Arbeitstage nach Eingang)",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    review_workdays = models.PositiveSmallIntegerField(
+        "Frist Prüfung durch die KRM-B (Arbeitstage)",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    signature_workdays = models.PositiveSmallIntegerField(
+        "Frist Zeichnung (Arbeitstage)",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+
     class Meta:
         verbose_name = "Jobcenter"
         verbose_name_plural = "Jobcenter"

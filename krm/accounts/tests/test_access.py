@@ -237,13 +237,18 @@ def test_vertretung_registers_and_closes_cases_only_while_krmb_absent(
     client: Client, org, krmb_absent: bool
 ) -> None:
     """R-O-4 through the UI: the full registration and closing a case."""
-    case = make_case(org["krmb"], org_unit=org.t711)
+    case = make_case(org["krmb"], org_unit=org.t711, channel="telefon")
     if krmb_absent:
         _today_absence(org["krmb"])
     client.force_login(org["vertretung"])
     register = client.get("/erfassung/registrieren/")
     close = client.post(
-        f"/faelle/{case.pk}/abschliessen/", {"version": case.version, "outcome": "berechtigt"}
+        f"/faelle/{case.pk}/schritt/abschliessen/",
+        {
+            "abschliessen-version": case.version,
+            "abschliessen-outcome": "berechtigt",
+            "abschliessen-confirm": "on",
+        },
     )
     case.refresh_from_db()
     if krmb_absent:

@@ -18,6 +18,7 @@ from krm.audit import services as audit
 from krm.audit.models import ChainHead, Event, EventType
 from krm.cases import services
 from krm.cases.models import Case
+from krm.testing import route
 from krm.testing.factories import JobcenterFactory, UserFactory, make_case
 
 POSTGRES = connection.vendor == "postgresql"
@@ -41,19 +42,15 @@ def problems(*chains: str) -> list[str]:
 
 @pytest.fixture
 def case(org) -> Case:
-    """A case with a history of six events (registered … reopened)."""
+    """A case with a history of six events (registered … linked)."""
     krmb = org["krmb"]
     case = make_case(krmb, org_unit=org.t711, customer={"name": "Erika Muster"})
     case = services.update_case(
         actor=krmb, case=case, expected_version=case.version, changes={"subject": "Neu"}
     )
-    case = services.record_acknowledgement(actor=krmb, case=case, expected_version=case.version)
-    case = services.close_case(
-        actor=krmb, case=case, expected_version=case.version, outcome="berechtigt"
-    )
-    case = services.reopen_case(
-        actor=krmb, case=case, expected_version=case.version, reason="Kundin meldet sich"
-    )
+    case = route.step(krmb, case, "eingangsbestaetigung", contact_person="Frau Muster")
+    case = route.step(krmb, case, "gf_vorlegen", summary="Sachverhalt", proposal="Team 711")
+    case = route.step(krmb, case, "notiz", text="Kundin meldet sich")
     other = make_case(krmb, subject="Widerspruch")
     services.link_cases(actor=krmb, case=case, other=other, note="gleicher Bescheid")
     return case

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from krm.cases.selectors import CaseFilter, case_list
 from krm.jobcenters.models import ClosureDay, Jobcenter
 from krm.lib.tests.test_workdays import RECEIPTS, Receipt
 from krm.lib.workdays import BERLIN
+from krm.testing import route
 from krm.testing.factories import JobcenterFactory, UserFactory, make_case
 
 D = dt.date.fromisoformat
@@ -157,7 +159,7 @@ def test_meinungskarten_and_out_of_scope_kinds_have_no_deadlines(
         ("lob", "email"),
         ("anregung", "brief"),
         ("dienstaufsichtsbeschwerde", "brief"),
-        ("datenschutzbeschwerde", "vorzimmer"),
+        ("datenschutzbeschwerde", "online"),
     ],
 )
 def test_krm_reactions_have_both_deadlines(kind: str, channel: str, krmb: User) -> None:
@@ -288,10 +290,8 @@ def cases_by_due(krmb: User) -> dict[int, dt.date | None]:
         next_due = D(due) if due else None
         Case.objects.filter(pk=case.pk).update(next_due=next_due)
         result[case.pk] = next_due
-    closed = make_case(krmb, subject="abgeschlossen")
-    closed = services.close_case(
-        actor=krmb, case=closed, expected_version=closed.version, outcome="berechtigt"
-    )
+    closed = make_case(krmb, subject="abgeschlossen", channel="telefon")
+    closed = route.step(krmb, closed, "abschliessen", outcome="berechtigt")
     result[closed.pk] = None
     return result
 
@@ -359,9 +359,10 @@ def test_clock_filter_refuses_unknown_states() -> None:
 
 
 def test_acknowledgement_stops_its_deadline_and_closing_stops_all(
-    krmb: User, pin_now: Callable
+    org: Any, pin_now: Callable
 ) -> None:
     pin_now(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))
+    krmb = org["krmb"]
     # Received Mon 2 Nov 2026: Eingangsbestätigung due Thu 5 Nov, Abschluss Mon 16 Nov.
     case = make_case(krmb)
 
@@ -375,8 +376,12 @@ def test_acknowledgement_stops_its_deadline_and_closing_stops_all(
     assert state("2026-11-05") == BALD
     assert state("2026-11-06") == UEBER
 
-    case = services.record_acknowledgement(
-        actor=krmb, case=case, expected_version=case.version, sent_at=berlin(2026, 11, 6, 9, 0)
+    case = route.step(
+        krmb,
+        case,
+        "eingangsbestaetigung",
+        contact_person="Frau Muster",
+        sent_at=berlin(2026, 11, 6, 9, 0),
     )
 
     assert Case.objects.get(pk=case.pk).next_due == D("2026-11-16")
@@ -384,9 +389,7 @@ def test_acknowledgement_stops_its_deadline_and_closing_stops_all(
     assert state("2026-11-13") == BALD  # Friday; Monday 16 Nov is the next working day
     assert state("2026-11-17") == UEBER
 
-    case = services.close_case(
-        actor=krmb, case=case, expected_version=case.version, outcome="berechtigt"
-    )
+    case = route.close(case, org)
 
     stored = Case.objects.get(pk=case.pk)
     assert not stored.is_open
@@ -398,25 +401,37 @@ def test_acknowledgement_stops_its_deadline_and_closing_stops_all(
             assert not Case.objects.filter(clock.filter(name), pk=case.pk).exists()
 
 
-def test_closing_before_the_acknowledgement_stops_all_deadlines(krmb: User) -> None:
-    case = make_case(krmb)
+def test_waiving_the_acknowledgement_stops_its_deadline(krmb: User) -> None:
+    """R-Q1: the KRM-B may decide that no Eingangsbestätigung goes out (with a reason)."""
+    case = make_case(krmb, channel="email")
 
-    case = services.close_case(
-        actor=krmb, case=case, expected_version=case.version, outcome="nicht_berechtigt"
-    )
+    case = route.step(krmb, case, "keine_eingangsbestaetigung", reason="Absender unbekannt")
 
-    assert Case.objects.get(pk=case.pk).next_due is None
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.next_due == D("2026-11-16")
+    assert stored.acknowledgement_waived == "Absender unbekannt"
 
 
-def test_reopening_a_closed_case_runs_its_deadlines_again(krmb: User) -> None:
-    case = make_case(krmb)
-    case = services.close_case(
-        actor=krmb, case=case, expected_version=case.version, outcome="berechtigt"
-    )
+@pytest.mark.parametrize("channel", ["telefon", "persoenlich", "vorzimmer"])
+def test_a_reaction_taken_in_conversation_is_never_overdue_for_an_acknowledgement(
+    krmb: User, channel: str
+) -> None:
+    """R-Q1, issue 7 (9): no Eingangsbestätigung for a case taken in a conversation."""
+    case = make_case(krmb, channel=channel, same_day_handled=True)
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.acknowledgement_due is None
+    assert stored.next_due == stored.completion_due
+    closed = route.step(krmb, case, "abschliessen", outcome="berechtigt")
+    assert Case.objects.get(pk=closed.pk).next_due is None
 
-    case = services.reopen_case(actor=krmb, case=case, expected_version=case.version)
 
-    assert Case.objects.get(pk=case.pk).next_due == D("2026-11-05")
+def test_reopening_a_closed_case_runs_its_deadlines_again(org: Any) -> None:
+    case = route.close(make_case(org["krmb"]), org)
+
+    case = route.step(org["krmb"], case, "wiedereroeffnen", reason="Kunde meldet sich erneut")
+
+    assert case.is_open
+    assert Case.objects.get(pk=case.pk).next_due == D("2026-11-16")
 
 
 # --- no receipt from the future ----------------------------------------------------------

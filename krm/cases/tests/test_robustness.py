@@ -18,6 +18,7 @@ from krm.cases.models import Case
 from krm.cases.selectors import CaseFilter, case_list
 from krm.jobcenters.models import ClosureDay
 from krm.lib.workdays import BERLIN
+from krm.testing import route
 from krm.testing.factories import make_case
 
 
@@ -223,8 +224,8 @@ def test_new_closure_day_moves_open_deadlines(client, org):
     """R-Q6: closure days are not working days, also for cases already registered."""
     received = dt.datetime(2026, 11, 20, 9, 0, tzinfo=BERLIN)  # a Friday
     case = make_case(org["krmb"], received_at=received)
-    done = make_case(org["krmb"], received_at=received)
-    services.close_case(actor=org["krmb"], case=done, expected_version=1, outcome="keine")
+    done = make_case(org["krmb"], received_at=received, kind="lob", channel="telefon")
+    route.step(org["krmb"], done, "abschliessen")
     assert case.acknowledgement_due == dt.date(2026, 11, 25)
     admin = org["admin"]
     admin.is_superuser = True
@@ -250,7 +251,7 @@ def test_new_closure_day_moves_open_deadlines(client, org):
 
 def test_api_lists_open_cases_before_closed_ones(client, org):
     petition = make_case(org["krmb"], kind="petition", subject="Alte Petition")
-    services.close_case(actor=org["krmb"], case=petition, expected_version=1, outcome="keine")
+    route.close(petition, org)
     make_case(org["krmb"], subject="Offene Beschwerde")
     key = ApiToken.issue(org["krmb"])[1]
     results = client.get("/api/v1/cases", HTTP_AUTHORIZATION=f"Token {key}").json()["results"]

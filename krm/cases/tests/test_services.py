@@ -14,6 +14,7 @@ from krm.cases.models import Case, CaseLink, Customer, Forwarding
 from krm.cases.selectors import CaseFilter, case_list
 from krm.cases.workflow import Status
 from krm.lib.workdays import BERLIN
+from krm.testing import route
 from krm.testing.factories import make_case
 
 RECEIVED = dt.datetime(2026, 11, 2, 10, 0, tzinfo=BERLIN)
@@ -152,31 +153,22 @@ def test_only_the_acting_krmb_changes_cases(org):
 
 
 def test_close_and_reopen_go_through_the_state_machine(org):
-    case = make_case(org["krmb"])
-    case = services.close_case(
-        actor=org["krmb"], case=case, expected_version=1, outcome="teilweise_berechtigt"
-    )
+    case = route.close(make_case(org["krmb"]), org, outcome="teilweise_berechtigt")
     assert case.status == Status.ABGESCHLOSSEN and not case.is_open
     assert case.next_due is None and case.closed_at is not None
-    with pytest.raises(ValidationError):  # already closed
-        services.close_case(
-            actor=org["krmb"], case=case, expected_version=case.version, outcome="berechtigt"
-        )
-    case = services.reopen_case(
-        actor=org["krmb"],
-        case=case,
-        expected_version=case.version,
-        reason="Kunde meldet sich erneut",
-    )
+    assert case.outcome == "teilweise_berechtigt"
+    with pytest.raises(services.StepRefused):  # already closed
+        route.step(org["krmb"], case, "abschliessen", outcome="berechtigt")
+    case = route.step(org["krmb"], case, "wiedereroeffnen", reason="Kunde meldet sich erneut")
     assert case.status == Status.EINGEGANGEN and case.outcome == "" and case.closed_at is None
-    transitions = [e.data["transition"] for e in case.events.filter(type=EventType.CASE_TRANSITION)]
-    assert transitions == ["abschliessen", "wiedereroeffnen"]
+    steps = [e.data["schritt"] for e in case.events.filter(type=EventType.CASE_STEP)]
+    assert steps[-2:] == ["abschliessen", "wiedereroeffnen"]
 
 
 def test_out_of_scope_case_cannot_be_closed_as_krm_case(org):
     case = make_case(org["krmb"], kind="fachliche_anfrage")
-    with pytest.raises(ValidationError):
-        services.close_case(actor=org["krmb"], case=case, expected_version=1, outcome="berechtigt")
+    with pytest.raises(services.StepRefused):
+        route.step(org["krmb"], case, "abschliessen", outcome="berechtigt")
 
 
 def test_kind_correction_to_out_of_scope_forwards_and_back_reopens(org):
@@ -211,16 +203,18 @@ def test_correcting_kind_to_petition_makes_it_urgent(org):
 def test_acknowledgement_stops_its_deadline(org):
     case = make_case(org["krmb"])
     assert case.next_due == case.acknowledgement_due
-    case = services.record_acknowledgement(
-        actor=org["krmb"],
-        case=case,
-        expected_version=1,
+    case = route.step(
+        org["krmb"],
+        case,
+        "eingangsbestaetigung",
+        contact_person="Herr Beispiel, Team 711",
         sent_at=dt.datetime(2026, 11, 3, 12, 0, tzinfo=BERLIN),
     )
     assert case.next_due == case.completion_due
+    assert case.contact_person == "Herr Beispiel, Team 711"
     assert case.events.filter(type=EventType.CASE_ACKNOWLEDGED).exists()
-    with pytest.raises(ValidationError):
-        services.record_acknowledgement(actor=org["krmb"], case=case, expected_version=case.version)
+    with pytest.raises(services.StepRefused):
+        route.step(org["krmb"], case, "eingangsbestaetigung", contact_person="x")
 
 
 def test_links_are_symmetric_and_recorded_on_both_cases(org):

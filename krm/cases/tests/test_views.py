@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from krm.cases import services
 from krm.cases.models import Case
 from krm.lib.workdays import BERLIN
+from krm.testing import route
 from krm.testing.factories import make_case
 
 
@@ -77,7 +78,7 @@ def test_case_page_query_count_does_not_grow_with_history(client, org):
 # Session, user, roles, absences; the case with its topics, events, forwardings and
 # Aktenzeichen; the read log's INSERT; closure days; links; the footer's Jobcenter (12 before
 # the read log). A page that names linked cases in its timeline reads them once more.
-CASE_PAGE_QUERIES = 13
+CASE_PAGE_QUERIES = 16
 
 
 def test_case_page_makes_a_fixed_number_of_queries(client, org):
@@ -97,8 +98,8 @@ def test_krmb_worklist_shows_open_cases_most_urgent_first(client, org):
         received_at=dt.datetime(2026, 10, 1, 9, 0, tzinfo=BERLIN),
     )
     make_case(org["krmb"], subject="Neue Petition", kind="petition")
-    closed = make_case(org["krmb"], subject="Erledigte Sache")
-    services.close_case(actor=org["krmb"], case=closed, expected_version=1, outcome="berechtigt")
+    closed = make_case(org["krmb"], subject="Erledigte Sache", channel="telefon")
+    route.step(org["krmb"], closed, "abschliessen", outcome="berechtigt")
     page = client.get("/faelle/").content.decode()
     assert page.index("Neue Petition") < page.index("Alte Beschwerde")
     assert "Erledigte Sache" not in page
@@ -264,19 +265,43 @@ def test_kind_correction_screen_gives_new_aktenzeichen(client, org):
 
 def test_steps_on_case_page(client, org):
     client.force_login(org["krmb"])
-    case = make_case(org["krmb"])
+    case = make_case(org["krmb"], channel="email")
     other = make_case(org["krmb"], kind="widerspruch")
-    client.post(f"/faelle/{case.pk}/eingangsbestaetigung/", {"version": 1})
+    page = client.get(f"/faelle/{case.pk}/").content.decode()
+    # R-W3.1: the KRM-B decides on the Eingangsbestätigung before the case goes on.
+    assert "Eingangsbestätigung erfassen" in page and "An die Bereichsleitung geben" not in page
+    client.post(
+        f"/faelle/{case.pk}/schritt/eingangsbestaetigung/",
+        {"eingangsbestaetigung-version": 1, "eingangsbestaetigung-contact_person": "Frau Muster"},
+    )
     client.post(f"/faelle/{case.pk}/verknuepfen/", {"aktenzeichen": other.aktenzeichen})
     response = client.post(
-        f"/faelle/{case.pk}/abschliessen/",
-        {"version": 2, "outcome": "nicht_berechtigt"},
+        f"/faelle/{case.pk}/schritt/an_bereich/",
+        {"an_bereich-version": 2, "an_bereich-org_unit": "711"},
         follow=True,
     )
     case.refresh_from_db()
-    assert case.acknowledged_at and case.status == "abgeschlossen"
-    assert case.outcome == "nicht_berechtigt"
-    assert other.aktenzeichen in response.content.decode()
+    assert case.acknowledged_at and case.contact_person == "Frau Muster"
+    assert case.status == "bei_bl" and case.org_unit == org.t711
+    body = response.content.decode()
+    assert "Erledigt: An die Bereichsleitung geben." in body
+    assert "<strong>Teamleitung zuweisen</strong> – bei BL 71" in body
+    assert other.aktenzeichen in body
+
+
+def test_a_closing_step_asks_for_confirmation(client, org):
+    client.force_login(org["krmb"])
+    case = make_case(org["krmb"], channel="telefon")
+    url = f"/faelle/{case.pk}/schritt/abschliessen/"
+    data = {"abschliessen-version": 1, "abschliessen-outcome": "berechtigt"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "Bitte bestätigen Sie diesen Schritt." in response.content.decode()
+    case.refresh_from_db()
+    assert case.is_open
+    client.post(url, {**data, "abschliessen-confirm": "on"})
+    case.refresh_from_db()
+    assert case.status == "abgeschlossen"
 
 
 def test_unknown_aktenzeichen_for_link_is_a_german_error(client, org):
@@ -306,8 +331,8 @@ def test_worklist_filter_shows_open_as_default_status(client, org):
 def test_next_page_keeps_the_default_open_filter(client, org):
     client.force_login(org["krmb"])
     _cases(org, 26)
-    closed = make_case(org["krmb"], subject="Erledigt und abgeschlossen")
-    services.close_case(actor=org["krmb"], case=closed, expected_version=1, outcome="keine")
+    closed = make_case(org["krmb"], subject="Erledigt und abgeschlossen", kind="lob")
+    route.step(org["krmb"], closed, "abschliessen")
     first = client.get("/faelle/").content.decode()
     assert 'href="?page=2"' in first
     second = client.get("/faelle/?page=2").content.decode()

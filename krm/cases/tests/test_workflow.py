@@ -4,19 +4,44 @@ from pathlib import Path
 
 from django.conf import settings
 
-from krm.cases.workflow import TRANSITIONS, Status, mermaid
+from krm.cases.workflow import (
+    FIELD_TYPES,
+    OPEN_STATUSES,
+    STATES,
+    TRANSITIONS,
+    Status,
+    mermaid,
+    steps_table,
+)
 
 
 def test_docs_diagram_is_generated_from_the_transition_table():
     docs = (Path(settings.BASE_DIR) / "docs" / "workflow.md").read_text()
     assert mermaid() in docs, "run: krm workflow-diagram, and paste it into docs/workflow.md"
+    assert steps_table() in docs, "run: krm workflow-diagram --table (docs/workflow.md)"
 
 
 def test_every_transition_connects_known_states():
     for transition in TRANSITIONS.values():
-        assert transition.target in Status.values
         assert transition.sources <= set(Status.values)
+        if transition.target is None:  # a step beside the route: the state stays
+            continue
+        assert transition.target in Status.values
         assert transition.target not in transition.sources
+
+
+def test_every_open_state_says_who_acts_and_every_state_is_reached():
+    reached = {Status.EINGEGANGEN, Status.WEITERGELEITET}  # by registration
+    reached |= {t.target for t in TRANSITIONS.values() if t.target}
+    assert reached == set(Status.values)
+    assert set(STATES) == set(OPEN_STATUSES)
+
+
+def test_every_field_has_a_known_type_and_choices_where_limited():
+    for transition in TRANSITIONS.values():
+        for field in transition.fields:
+            assert field.type in FIELD_TYPES, (transition.name, field.name)
+            assert (field.choices is not None) == field.type.endswith("choice"), field.name
 
 
 def test_status_is_not_assigned_outside_the_workflow():
