@@ -7,7 +7,7 @@ from krm.cases.workflow import mermaid, steps_table
 
 
 class Command(BaseCommand):
-    help = "Gibt den Statusautomaten der Fälle als Mermaid-Diagramm und die Schritte als Tabelle aus."
+    help = "Gibt den Statusautomaten als Mermaid-Diagramm (oder die Schritte als Tabelle) aus."
 
     def add_arguments(self, parser):
         parser.add_argument("--table", action="store_true", help="die Schritte als Tabelle")
