@@ -26,10 +26,9 @@ from krm.audit.models import Event, EventType, ReadEvent
 from krm.audit.services import log_reads, record
 from krm.lib import aktenzeichen as az
 
-from . import permissions, search
+from . import permissions, search, timeline
 from .models import Case, CaseLink, Customer, Topic
 from .selectors import mentions_in
-from .templatetags.krm_cases import FIELD_LABELS, event_lines
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "krm" / "print" / "disclosure.css"
 MAX_CASES = 200
@@ -160,11 +159,11 @@ def build(
             linked.setdefault(link.first_id, []).append(link.second.aktenzeichen)
         if link.first_id in readable:
             linked.setdefault(link.second_id, []).append(link.first.aktenzeichen)
-    staff = FIELD_LABELS["staff_concerned"]
+    names = timeline.Names(user.jobcenter_id, events)
 
     def lines(event: Event) -> list[str]:
-        # The staff concerned is a colleague's personal data, not the customer's.
-        return [line for line in event_lines(event, readable) if not line.startswith(staff)]
+        # Colleagues' names are their personal data, not the customer's: functions only.
+        return timeline.describe(event, names, visible_ids=readable, people=False).lines
 
     entries = [
         {

@@ -23,7 +23,7 @@ from krm.intake.forms import CaseForm, apply_service_errors
 from krm.lib.keys import is_key
 
 from . import disclosure as disclosure_service
-from . import permissions, privacy, selectors, services, workflow
+from . import permissions, privacy, selectors, services, timeline, workflow
 from .deadlines import Clock
 from .forms import (
     DisclosureSearchForm,
@@ -112,8 +112,12 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "deadline_state": clock.state(case.next_due),
             "links": links,
             "can_change": can_change,
-            "visible_ids": visible_ids,
-            "events": [e for e in case.events.all() if e.data.get("mit_id") not in unmentioned_ids],
+            "timeline": timeline.entries(
+                case.events.all(),
+                jobcenter_id=case.jobcenter_id,
+                visible_ids=visible_ids,
+                unmentioned_ids=unmentioned_ids,
+            ),
             "steps": [StepForm(t, case) for t in workflow.available(case, access)],
             "open_tasks": [t for t in case.open_tasks if t.kind == Task.Kind.AKTION],
             "notices": [t for t in case.open_tasks if t.kind == Task.Kind.KENNTNIS],

@@ -65,8 +65,13 @@ def _page(client: Client, case: Case) -> str:
 
 
 def test_an_ordinary_edit_keeps_the_old_value_in_the_timeline(client: Client, org, case) -> None:
+    """The record keeps the old value (only Berichtigen removes it); the page says what
+    changed, not the customer's old data."""
     client.force_login(org["krmb"])
-    assert "Erika Musterman;" in _page(client, case) or "Erika Musterman " in _page(client, case)
+    assert "Erika Musterman" in _stored(case)
+    html = _page(client, case)
+    assert "Kundendaten geändert: Name" in html
+    assert "Erika Musterman;" not in html and "Erika Musterman " not in html
 
 
 def test_rectification_removes_the_old_value_everywhere(client: Client, org, case) -> None:
@@ -94,7 +99,7 @@ def test_rectification_removes_the_old_value_everywhere(client: Client, org, cas
     assert "Daten berichtigt (Art. 16 DSGVO)" in html
     assert "betrifft: Kundendaten: Name" in html
     assert "Grund: Antrag vom 02.12.2026: Name falsch" in html
-    assert "[gelöscht]" in html
+    assert "Kundendaten geändert: Name" in html  # the edit is still there, without values
     # Other values stay where they were.
     assert OLD["email"] in _stored(case)
     # Search finds the new name, not the old one.
@@ -137,7 +142,7 @@ def test_erasure_removes_customer_data_text_and_notes_everywhere(client: Client,
         "felder": ["customer", "subject", "text", "notes"],
         "grund": "Löschantrag nach Art. 17 DSGVO vom 02.12.2026",
     }
-    assert "Personenbezogene Daten gelöscht (Art. 17 DSGVO)" in html
+    assert "hat personenbezogene Daten gelöscht (Art. 17 DSGVO)." in html
     # The linked case's timeline records the erasure of the note there.
     assert Event.objects.filter(case=other, type=EventType.CASE_ERASED).exists()
     assert _count(client, "Krankheit") == 0
