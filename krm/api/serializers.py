@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from krm.cases.deadlines import DeadlineState
 from krm.cases.kinds import Channel, Kind, Outcome, SenderType
-from krm.cases.models import INVALID_EMAIL, MAX_TOPICS, Case
+from krm.cases.models import INVALID_EMAIL, MAX_SUBJECT, MAX_TOPICS, Case
 from krm.cases.selectors import STATUS_OPEN
 from krm.cases.workflow import FIELD_TYPES, STATES, Status
 from krm.lib.workdays import BERLIN
@@ -69,7 +69,7 @@ class BerlinDateTimeField(serializers.DateTimeField):
 class CaseCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     channel = serializers.ChoiceField(choices=Channel.choices)
-    subject = serializers.CharField(max_length=300)
+    subject = serializers.CharField(max_length=MAX_SUBJECT)
     text = serializers.CharField(required=False, allow_blank=True, default="")
     received_at = BerlinDateTimeField(
         required=False,

@@ -68,24 +68,19 @@ class CasePagination(PageNumberPagination):
         return result
 
 
-def _unit(
-    jobcenter_id: int | None, code: str | None, field: str, *, active: bool = False
-) -> OrgUnit | None:
-    """The unit with this code; `active`: only one that still takes new cases."""
+def _unit(jobcenter_id: int | None, code: str | None, field: str) -> OrgUnit | None:
+    """The unit with this code (whether it still takes cases, the service decides)."""
     if not code:
         return None
-    units = OrgUnit.objects.filter(jobcenter_id=jobcenter_id, code=code)
-    unit = (units.filter(is_active=True) if active else units).first()
+    unit = OrgUnit.objects.filter(jobcenter_id=jobcenter_id, code=code).first()
     if unit is None:
         raise serializers.ValidationError({field: [f"Unbekannte Organisationseinheit „{code}“."]})
     return unit
 
 
-def _topics(
-    jobcenter_id: int | None, codes: list[str], field: str, *, active: bool = False
-) -> list[Topic]:
+def _topics(jobcenter_id: int | None, codes: list[str], field: str) -> list[Topic]:
     topics = Topic.objects.filter(jobcenter_id=jobcenter_id, code__in=codes)
-    found = {t.code: t for t in (topics.filter(is_active=True) if active else topics)}
+    found = {t.code: t for t in topics}
     unknown = [code for code in codes if code not in found]
     if unknown:
         raise serializers.ValidationError(
@@ -94,13 +89,12 @@ def _topics(
     return [found[code] for code in codes]
 
 
-def _person(
-    jobcenter_id: int | None, username: str | None, field: str, *, active: bool = False
-) -> User | None:
+def _person(jobcenter_id: int | None, username: str | None, field: str) -> User | None:
     if not username:
         return None
-    people = User.objects.filter(jobcenter_id=jobcenter_id, username=username)
-    person = (people.filter(is_active=True) if active else people).first()
+    person = User.objects.filter(
+        jobcenter_id=jobcenter_id, username=username, is_active=True
+    ).first()
     if person is None:
         raise serializers.ValidationError({field: ["Unbekannte/r Mitarbeiter/in."]})
     return person
@@ -210,7 +204,6 @@ class CaseListCreateView(generics.GenericAPIView):
                     request.user.jobcenter_id,
                     value or ([] if kind is list else None),
                     field,
-                    active=True,
                 )
             except serializers.ValidationError as exc:
                 errors.update(exc.detail)

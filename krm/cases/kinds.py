@@ -49,6 +49,16 @@ class Channel(models.TextChoices):
     VORZIMMER = "vorzimmer", "Vorzimmer GF"
 
 
+# How a staff member receives what they capture themselves (R-W1.1).
+QUICK_CAPTURE_CHANNELS = (
+    Channel.PERSOENLICH,
+    Channel.TELEFON,
+    Channel.BRIEF,
+    Channel.EMAIL,
+    Channel.VORZIMMER,
+)
+
+
 class Outcome(models.TextChoices):
     BERECHTIGT = "berechtigt", "berechtigt"
     TEILWEISE_BERECHTIGT = "teilweise_berechtigt", "teilweise berechtigt"

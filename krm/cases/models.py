@@ -27,6 +27,7 @@ from .kinds import (
 from .workflow import OPEN_STATUSES, Status
 
 MAX_TOPICS = 3
+MAX_SUBJECT = 300  # the subject's length: the model, the checks, the forms and the API
 INVALID_EMAIL = "Bitte geben Sie eine gültige E-Mail-Adresse ein."
 
 
@@ -121,7 +122,7 @@ class Case(models.Model):
 
     received_at = models.DateTimeField("Eingang")
     received_on = models.DateField("Eingangstag (Berlin)")
-    subject = models.CharField("Betreff", max_length=300)
+    subject = models.CharField("Betreff", max_length=MAX_SUBJECT)
     text = models.TextField("Inhalt", blank=True)
 
     org_unit = models.ForeignKey(

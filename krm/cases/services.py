@@ -341,7 +341,9 @@ def register_case(
     errors: dict[str, Any] = {}
     validation.check_choices(kind, channel, errors)
     if quick_capture:
-        validation.check_quick_capture(kind, received_at, staff_concerned, escalation_level, errors)
+        validation.check_quick_capture(
+            kind, channel, received_at, staff_concerned, escalation_level, errors
+        )
     subject, text = validation.clean_texts(subject, text, errors)
     received_at = validation.clean_received_at(received_at, errors)
     topic_list = validation.clean_refs(
@@ -488,7 +490,9 @@ def update_case(
                 # R-W1.2: TL, then BL, then GF; a case never jumps straight to the GF.
                 errors["escalation_level"] = ["Die Eskalationsstufe steigt nur um eine Stufe."]
             received_at = case.received_at
-            if "received_at" in changes:
+            if "received_at" in changes and not validation.same_minute(
+                changes["received_at"], case.received_at
+            ):
                 received_at = validation.clean_received_at(
                     changes["received_at"] or case.received_at, errors
                 )
@@ -499,6 +503,8 @@ def update_case(
                 topics=changes.get("topics", case.topics.all()),
                 escalation_level=changes.get("escalation_level", case.escalation_level),
                 errors=errors,
+                keep_unit=case.org_unit,
+                keep_topics=case.topics.all(),
             )
             customer_data = (
                 validation.clean_customer(changes["customer"], errors)

@@ -14,16 +14,20 @@ from krm.accounts.models import OrgUnit, User
 from krm.jobcenters.models import Jobcenter
 from krm.lib.workdays import as_berlin
 
-from .kinds import NEGATIVE, QUICK_CAPTURE_KINDS, Channel, Kind, SenderType
-from .models import MAX_TOPICS, Customer, Topic
+from .kinds import (
+    NEGATIVE,
+    QUICK_CAPTURE_CHANNELS,
+    QUICK_CAPTURE_KINDS,
+    Channel,
+    Kind,
+    SenderType,
+)
+from .models import MAX_SUBJECT, MAX_TOPICS, Customer, Topic
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
 RETENTION_YEARS = 10
-
-
-MAX_SUBJECT = 300
 
 
 MAX_TEXT = 50_000
@@ -59,6 +63,16 @@ def clean_received_at(value: dt.datetime | None, errors: dict) -> dt.datetime:
     return value
 
 
+def same_minute(value: dt.datetime | None, stored: dt.datetime) -> bool:
+    """Forms show the time of receipt to the minute: the same minute keeps the stored time
+    (with its seconds) instead of moving it."""
+    if value is None:
+        return True
+    return as_berlin(value).replace(second=0, microsecond=0) == as_berlin(stored).replace(
+        second=0, microsecond=0
+    )
+
+
 def clean_texts(subject: str | None, text: str | None, errors: dict) -> tuple[str, str]:
     subject, text = (subject or "").strip(), (text or "").strip()
     if not subject:
@@ -81,16 +95,25 @@ def clean_refs(
     topics: Iterable[Topic],
     escalation_level: int,
     errors: dict,
+    keep_unit: OrgUnit | None = None,
+    keep_topics: Iterable[Topic] = (),
 ) -> list[Topic]:
+    """References of a case; inactive units and topics only where the case already has
+    them (`keep_*`): they take no new cases."""
     topics = list(dict.fromkeys(topics))
+    kept_topics = {t.pk for t in keep_topics}
     if org_unit is not None and org_unit.jobcenter_id != jobcenter.pk:
         errors["org_unit"] = ["Unbekannte Organisationseinheit."]
+    elif org_unit is not None and not org_unit.is_active and org_unit != keep_unit:
+        errors["org_unit"] = ["Diese Einheit ist nicht mehr aktiv und nimmt keine Fälle an."]
     if staff_concerned is not None and staff_concerned.jobcenter_id != jobcenter.pk:
         errors["staff_concerned"] = ["Unbekannte/r Mitarbeiter/in."]
     if len(topics) > MAX_TOPICS:
         errors["topics"] = [f"Bitte höchstens {MAX_TOPICS} Themen angeben."]
     elif any(t.jobcenter_id != jobcenter.pk for t in topics):
         errors["topics"] = ["Unbekanntes Thema."]
+    elif any(not t.is_active and t.pk not in kept_topics for t in topics):
+        errors["topics"] = ["Ein gewähltes Thema ist nicht mehr aktiv."]
     if escalation_level not in (1, 2, 3):
         errors["escalation_level"] = ["Die Eskalationsstufe ist 1, 2 oder 3."]
     return topics
@@ -115,12 +138,21 @@ def clean_customer(data: Mapping[str, Any] | None, errors: dict) -> dict[str, st
 
 
 def check_quick_capture(
-    kind: str, received_at: Any, staff_concerned: Any, escalation_level: int, errors: dict
+    kind: str,
+    channel: str,
+    received_at: Any,
+    staff_concerned: Any,
+    escalation_level: int,
+    errors: dict,
 ) -> None:
     """What a staff member takes at the counter (R-W1.1): a complaint, praise or a
     suggestion, now; everything else is the KRM-B's registration."""
     if kind not in QUICK_CAPTURE_KINDS:
         errors["kind"] = ["In der Schnellerfassung nur Beschwerde, Lob oder Anregung."]
+    if channel not in QUICK_CAPTURE_CHANNELS:
+        errors["channel"] = [
+            "In der Schnellerfassung nur persönlich, Telefon, Brief, E-Mail oder Vorzimmer."
+        ]
     if received_at is not None or staff_concerned is not None or escalation_level != 1:
         raise PermissionDenied(
             "Eingang, betroffene Person und Eskalationsstufe legt die KRM-Beauftragte fest."

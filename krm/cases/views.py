@@ -12,20 +12,19 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from krm.accounts.access import access_for
 from krm.accounts.client_ip import client_ip
 from krm.audit.models import ReadEvent
 from krm.audit.services import log_reads
-from krm.intake.forms import CaseForm, apply_service_errors
 from krm.lib.keys import is_key
 
 from . import disclosure as disclosure_service
 from . import permissions, privacy, selectors, services, timeline, workflow
 from .deadlines import Clock
 from .forms import (
+    CaseForm,
     DisclosureSearchForm,
     EraseForm,
     KindCorrectionForm,
@@ -33,6 +32,7 @@ from .forms import (
     RectifyForm,
     StepForm,
     WorklistFilterForm,
+    apply_service_errors,
 )
 from .models import CaseLink, Task
 
@@ -147,12 +147,8 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
             changes: dict[str, Any] = {name: data[name] for name in services.PLAIN_FIELDS}
             changes["topics"] = list(data["topics"])
             changes["customer"] = form.customer_data()
-            received_at = data.get("received_at")
-            # The form shows minutes: an unchanged minute keeps the stored time of receipt.
-            if received_at and received_at.replace(second=0, microsecond=0) != (
-                timezone.localtime(case.received_at).replace(second=0, microsecond=0)
-            ):
-                changes["received_at"] = received_at
+            if data.get("received_at"):
+                changes["received_at"] = data["received_at"]
             try:
                 services.update_case(
                     actor=request.user,

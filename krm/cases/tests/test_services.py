@@ -286,3 +286,58 @@ def test_search_follows_edits(org):
         for q in ("verloren", "Weihnachten", "Zahlung über")
     }
     assert found == {"verloren": False, "Weihnachten": True, "Zahlung über": True}
+
+
+# --- rules the services hold (not the forms) ------------------------------------------------
+
+
+def test_inactive_units_and_topics_take_no_new_cases_but_stay_on_old_ones(org):
+    topic = org.jobcenter.topics.order_by("code").first()
+    case = make_case(org["krmb"], org_unit=org.t712, topics=[topic])
+    org.t712.is_active = False
+    org.t712.save()
+    topic.is_active = False
+    topic.save()
+    with pytest.raises(ValidationError) as refused:
+        make_case(org["krmb"], org_unit=org.t712)
+    assert "nicht mehr aktiv" in str(refused.value.message_dict["org_unit"])
+    with pytest.raises(ValidationError) as refused:
+        make_case(org["krmb"], topics=[topic])
+    assert "nicht mehr aktiv" in str(refused.value.message_dict["topics"])
+    # The case that has them keeps them through an edit.
+    case = services.update_case(
+        actor=org["krmb"], case=case, expected_version=case.version, changes={"subject": "Neu"}
+    )
+    assert case.org_unit == org.t712 and list(case.topics.all()) == [topic]
+
+
+def test_quick_capture_takes_only_its_channels(org):
+    with pytest.raises(ValidationError) as refused:
+        make_case(org["mitarbeiter"], quick_capture=True, channel="online")
+    assert "channel" in refused.value.message_dict
+
+
+def test_an_edit_in_the_same_minute_keeps_the_stored_time_of_receipt(org):
+    received = dt.datetime(2026, 11, 2, 10, 0, 42, tzinfo=BERLIN)
+    case = make_case(org["krmb"], received_at=received)
+    same_minute = dt.datetime(2026, 11, 2, 10, 0, tzinfo=BERLIN)
+    case = services.update_case(
+        actor=org["krmb"],
+        case=case,
+        expected_version=case.version,
+        changes={"received_at": same_minute, "subject": "Neu"},
+    )
+    assert case.received_at == received
+    later = dt.datetime(2026, 11, 2, 10, 1, tzinfo=BERLIN)
+    case = services.update_case(
+        actor=org["krmb"], case=case, expected_version=case.version, changes={"received_at": later}
+    )
+    assert case.received_at == later
+
+
+def test_no_reaction_is_registered_at_the_gf_level(org):
+    """R-W1.2: TL, BL, GF, one level at a time; never straight to level 3."""
+    with pytest.raises(ValidationError) as refused:
+        make_case(org["krmb"], escalation_level=3)
+    assert "escalation_level" in refused.value.message_dict
+    assert make_case(org["krmb"], escalation_level=2).escalation_level == 2
