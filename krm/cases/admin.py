@@ -1,25 +1,18 @@
-"""Configuration data only: the Django admin never shows cases (no case contents for the
-technical administration)."""
+"""The Django admin never shows cases (no case contents for the technical administration);
+the Jobcenter's configuration (topics, file plan, Vorlagepflichten) lives in
+`krm.jobcenters.admin` and here."""
 
 from django.contrib import admin
 
-from .models import FilePlanEntry, Topic
+from .models import PresentationCriterion
 
 
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "is_active", "jobcenter"]
+@admin.register(PresentationCriterion)
+class PresentationCriterionAdmin(admin.ModelAdmin):
+    """Anlage 2: which e-mail and online reactions go to the GF before the Bereich."""
+
+    list_display = ["label", "kind", "topic", "bereich", "sender_type", "is_active", "jobcenter"]
     list_filter = ["jobcenter", "is_active"]
-    search_fields = ["code", "label"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # deactivate instead: cases refer to it, and deleting would show them
-
-
-@admin.register(FilePlanEntry)
-class FilePlanEntryAdmin(admin.ModelAdmin):
-    list_display = ["number", "title", "kinds", "is_default", "jobcenter"]
-    list_filter = ["jobcenter"]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # deactivate instead: cases refer to it, and deleting would show them
+        return False  # deactivate instead: the record of what applied stays

@@ -8,15 +8,21 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from krm.audit.models import EventType
         from krm.audit.tracking import Tracked, track_all
+        from krm.jobcenters.signals import calendar_changed
 
-        from .models import FilePlanEntry, Topic
+        from .models import PresentationCriterion
+        from .services import recompute_deadlines
 
         track_all(
             [
-                (Tracked(Topic, jobcenter_of=lambda t: t.jobcenter_id), EventType.CONFIG_CHANGED),
                 (
-                    Tracked(FilePlanEntry, jobcenter_of=lambda e: e.jobcenter_id),
+                    Tracked(PresentationCriterion, jobcenter_of=lambda c: c.jobcenter_id),
                     EventType.CONFIG_CHANGED,
                 ),
             ]
         )
+
+        def recompute(sender, *, jobcenter, actor, reason, **kwargs) -> int:
+            return recompute_deadlines(actor=actor, jobcenter=jobcenter, reason=reason)
+
+        calendar_changed.connect(recompute, weak=False, dispatch_uid="cases.recompute")

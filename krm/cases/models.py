@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from krm.accounts.models import OrgUnit
-from krm.jobcenters.models import Jobcenter
+from krm.jobcenters.models import FilePlanEntry, Jobcenter, Topic
 
 from .kinds import (
     Channel,
@@ -26,59 +26,11 @@ from .kinds import (
 )
 from .workflow import OPEN_STATUSES, Status
 
+__all__ = ["FilePlanEntry", "Topic"]  # Jobcenter configuration, used with the cases
+
 MAX_TOPICS = 3
 MAX_SUBJECT = 300  # the subject's length: the model, the checks, the forms and the API
 INVALID_EMAIL = "Bitte geben Sie eine gültige E-Mail-Adresse ein."
-
-
-class Topic(models.Model):
-    """A topic of the Jobcenter's taxonomy (domain notes § 1); 1–3 per case."""
-
-    jobcenter = models.ForeignKey(Jobcenter, on_delete=models.PROTECT, related_name="topics")
-    code = models.CharField("Kennung", max_length=20)
-    label = models.CharField("Bezeichnung", max_length=200)
-    is_active = models.BooleanField("aktiv", default=True)
-
-    class Meta:
-        verbose_name = "Thema"
-        verbose_name_plural = "Themen"
-        ordering = ["code"]
-        constraints = [
-            models.UniqueConstraint(fields=["jobcenter", "code"], name="unique_topic_code")
-        ]
-
-    def __str__(self) -> str:
-        return self.label
-
-
-class FilePlanEntry(models.Model):
-    """A plan number of the file plan (R-A1) and the kinds filed under it."""
-
-    jobcenter = models.ForeignKey(
-        Jobcenter, on_delete=models.PROTECT, related_name="file_plan_entries"
-    )
-    number = models.CharField("Aktenplannummer", max_length=20)
-    title = models.CharField("Bezeichnung", max_length=200)
-    kinds = models.JSONField(
-        "Arten", default=list, blank=True, help_text='Slugs der Arten, z. B. ["beschwerde"]'
-    )
-    is_default = models.BooleanField(
-        "für alle übrigen Arten", default=False, help_text="Genau ein Eintrag je Jobcenter"
-    )
-
-    class Meta:
-        verbose_name = "Aktenplan-Eintrag"
-        verbose_name_plural = "Aktenplan"
-        ordering = ["number"]
-        constraints = [
-            models.UniqueConstraint(fields=["jobcenter", "number"], name="unique_plan_number"),
-            models.UniqueConstraint(
-                fields=["jobcenter"], condition=Q(is_default=True), name="one_default_plan_entry"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.title}"
 
 
 class AktenzeichenCounter(models.Model):

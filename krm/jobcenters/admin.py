@@ -1,12 +1,15 @@
 from django.contrib import admin
 
-from .models import ClosureDay, Jobcenter
+from .models import ClosureDay, FilePlanEntry, Jobcenter, Topic
+from .signals import calendar_changed
 
 
 def _recompute(model_admin, request, jobcenter: Jobcenter, reason: str) -> None:
-    from krm.cases.services import recompute_deadlines
-
-    changed = recompute_deadlines(actor=request.user, jobcenter=jobcenter, reason=reason)
+    # Whoever keeps deadlines (the cases) recomputes them and says how many changed.
+    answers = calendar_changed.send(
+        sender=Jobcenter, jobcenter=jobcenter, actor=request.user, reason=reason
+    )
+    changed = sum(count or 0 for _receiver, count in answers)
     if changed:
         model_admin.message_user(
             request, f"Die Fristen von {changed} offenen Fällen wurden neu berechnet."
@@ -51,3 +54,22 @@ class ClosureDayAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
         for jobcenter in jobcenters:
             _recompute(self, request, jobcenter, "Schließtage entfernt")
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "is_active", "jobcenter"]
+    list_filter = ["jobcenter", "is_active"]
+    search_fields = ["code", "label"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate instead: cases refer to it, and deleting would show them
+
+
+@admin.register(FilePlanEntry)
+class FilePlanEntryAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "kinds", "is_default", "jobcenter"]
+    list_filter = ["jobcenter"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate instead: cases refer to it, and deleting would show them

@@ -1,9 +1,11 @@
-"""The Jobcenter record: everything configurable hangs under it (R-O-1, R-Q6)."""
+"""The Jobcenter record and its configuration: deadlines, closure days, the topic list and
+the file plan (R-O-1, R-Q6, R-A1)."""
 
 from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from krm.lib.workdays import WorkdayCalendar
 
@@ -89,3 +91,55 @@ class ClosureDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d.%m.%Y} {self.reason}".strip()
+
+
+class Topic(models.Model):
+    """A topic of the Jobcenter's taxonomy (domain notes § 1); 1–3 per case."""
+
+    jobcenter = models.ForeignKey("Jobcenter", on_delete=models.PROTECT, related_name="topics")
+    code = models.CharField("Kennung", max_length=20)
+    label = models.CharField("Bezeichnung", max_length=200)
+    is_active = models.BooleanField("aktiv", default=True)
+
+    class Meta:
+        db_table = "cases_topic"  # moved from the cases app; the table kept its name
+        verbose_name = "Thema"
+        verbose_name_plural = "Themen"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["jobcenter", "code"], name="unique_topic_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FilePlanEntry(models.Model):
+    """A plan number of the file plan (R-A1) and the kinds filed under it."""
+
+    jobcenter = models.ForeignKey(
+        "Jobcenter", on_delete=models.PROTECT, related_name="file_plan_entries"
+    )
+    number = models.CharField("Aktenplannummer", max_length=20)
+    title = models.CharField("Bezeichnung", max_length=200)
+    kinds = models.JSONField(
+        "Arten", default=list, blank=True, help_text='Slugs der Arten, z. B. ["beschwerde"]'
+    )
+    is_default = models.BooleanField(
+        "für alle übrigen Arten", default=False, help_text="Genau ein Eintrag je Jobcenter"
+    )
+
+    class Meta:
+        db_table = "cases_fileplanentry"
+        verbose_name = "Aktenplan-Eintrag"
+        verbose_name_plural = "Aktenplan"
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["jobcenter", "number"], name="unique_plan_number"),
+            models.UniqueConstraint(
+                fields=["jobcenter"], condition=Q(is_default=True), name="one_default_plan_entry"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"

@@ -6,15 +6,13 @@ from django.db import transaction
 
 from krm.lib.aktenzeichen import DEFAULT_FILE_PLAN, DEFAULT_PLAN_NUMBER
 
-from .models import Jobcenter
+from .models import FilePlanEntry, Jobcenter, Topic
+from .taxonomy import DEFAULT_TOPICS
 
 
 @transaction.atomic
 def create_jobcenter(*, name: str, slug: str) -> Jobcenter:
     """A new Jobcenter with the concept's file plan (R-A1) and the default topic list."""
-    from krm.cases.models import FilePlanEntry, Topic
-    from krm.cases.taxonomy import DEFAULT_TOPICS
-
     jobcenter = Jobcenter.objects.create(name=name, slug=slug)
     FilePlanEntry.objects.bulk_create(
         FilePlanEntry(

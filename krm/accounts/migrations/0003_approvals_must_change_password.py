@@ -6,38 +6,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_session_epoch'),
+        ("accounts", "0002_session_epoch"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='must_change_password',
-            field=models.BooleanField(default=False, editable=False, verbose_name='muss Passwort ändern'),
+            model_name="user",
+            name="must_change_password",
+            field=models.BooleanField(
+                default=False, editable=False, verbose_name="muss Passwort ändern"
+            ),
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('rolle', 'Rolle erteilen'), ('adminrechte', 'Administrationsrechte erteilen'), ('passwort', 'Passwort setzen')], max_length=12, verbose_name='Art')),
-                ('role', models.CharField(blank=True, choices=[('krmb', 'KRM-Beauftragte/r'), ('vertretung', 'Vertretung (Fachexperte BGF)'), ('vorzimmer', 'Vorzimmer GF'), ('gf', 'Geschäftsführung (GF)'), ('lgf', 'Leitung Geschäftsführungsebene (LGF)'), ('bl', 'Bereichsleitung (BL)'), ('tl', 'Teamleitung (TL)'), ('mitarbeiter', 'Mitarbeiter/in'), ('dsb', 'Datenschutzbeauftragte/r'), ('controlling', 'Controlling'), ('admin', 'Technische Administration')], max_length=20, verbose_name='Rolle')),
-                ('superuser', models.BooleanField(default=False, verbose_name='mit allen Rechten (Superuser)')),
-                ('password_hash', models.CharField(blank=True, editable=False, max_length=200)),
-                ('state', models.CharField(choices=[('offen', 'wartet auf Freigabe'), ('freigegeben', 'freigegeben'), ('abgelehnt', 'abgelehnt')], default='offen', editable=False, max_length=12, verbose_name='Stand')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='beantragt am')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='entschieden am')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entschieden von')),
-                ('org_unit', models.ForeignKey(blank=True, help_text='Für BL der Bereich, für TL das Team', null=True, on_delete=django.db.models.deletion.PROTECT, to='accounts.orgunit', verbose_name='geleitete Einheit')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='beantragt von')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to=settings.AUTH_USER_MODEL, verbose_name='für')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("rolle", "Rolle erteilen"),
+                            ("adminrechte", "Administrationsrechte erteilen"),
+                            ("passwort", "Passwort setzen"),
+                        ],
+                        max_length=12,
+                        verbose_name="Art",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("krmb", "KRM-Beauftragte/r"),
+                            ("vertretung", "Vertretung (Fachexperte BGF)"),
+                            ("vorzimmer", "Vorzimmer GF"),
+                            ("gf", "Geschäftsführung (GF)"),
+                            ("lgf", "Leitung Geschäftsführungsebene (LGF)"),
+                            ("bl", "Bereichsleitung (BL)"),
+                            ("tl", "Teamleitung (TL)"),
+                            ("mitarbeiter", "Mitarbeiter/in"),
+                            ("dsb", "Datenschutzbeauftragte/r"),
+                            ("controlling", "Controlling"),
+                            ("admin", "Technische Administration"),
+                        ],
+                        max_length=20,
+                        verbose_name="Rolle",
+                    ),
+                ),
+                (
+                    "superuser",
+                    models.BooleanField(
+                        default=False, verbose_name="mit allen Rechten (Superuser)"
+                    ),
+                ),
+                ("password_hash", models.CharField(blank=True, editable=False, max_length=200)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("offen", "wartet auf Freigabe"),
+                            ("freigegeben", "freigegeben"),
+                            ("abgelehnt", "abgelehnt"),
+                        ],
+                        default="offen",
+                        editable=False,
+                        max_length=12,
+                        verbose_name="Stand",
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="beantragt am"),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="entschieden am"),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="entschieden von",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Für BL der Bereich, für TL das Team",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="accounts.orgunit",
+                        verbose_name="geleitete Einheit",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="beantragt von",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approvals",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="für",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Freigabe (Vier-Augen-Prinzip)',
-                'verbose_name_plural': 'Freigaben (Vier-Augen-Prinzip)',
-                'ordering': ['-requested_at'],
-                'indexes': [models.Index(fields=['state', '-requested_at'], name='approval_state_idx')],
+                "verbose_name": "Freigabe (Vier-Augen-Prinzip)",
+                "verbose_name_plural": "Freigaben (Vier-Augen-Prinzip)",
+                "ordering": ["-requested_at"],
+                "indexes": [
+                    models.Index(fields=["state", "-requested_at"], name="approval_state_idx")
+                ],
             },
         ),
     ]

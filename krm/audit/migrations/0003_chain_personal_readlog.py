@@ -8,6 +8,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+
 def _mark(data):
     from krm.audit.personal import Personal
 

@@ -4,15 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0006_seed_security_logs'),
+        ("audit", "0006_seed_security_logs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='type',
-            field=models.CharField(choices=[('case.registered', 'Fall erfasst'), ('case.updated', 'Daten geändert'), ('case.kind_corrected', 'Art korrigiert'), ('case.transition', 'Status geändert'), ('case.step', 'Schritt'), ('case.task_done', 'Zur Kenntnis genommen'), ('case.forwarded', 'Weitergeleitet'), ('case.linked', 'Verknüpft'), ('case.unlinked', 'Verknüpfung gelöst'), ('case.acknowledged', 'Eingangsbestätigung versandt'), ('case.deadlines_recomputed', 'Fristen neu berechnet'), ('case.rectified', 'Daten berichtigt (Art. 16 DSGVO)'), ('case.erased', 'Personenbezogene Daten gelöscht (Art. 17 DSGVO)'), ('case.disclosed', 'Auskunft erteilt (Art. 15 DSGVO)'), ('account.created', 'Benutzerkonto angelegt'), ('account.changed', 'Benutzerkonto oder API-Schlüssel geändert'), ('account.password', 'Passwort gesetzt'), ('account.sessions_ended', 'Alle Sitzungen beendet'), ('role.requested', 'Freigabe beantragt (Vier-Augen-Prinzip)'), ('role.granted', 'Rolle erteilt'), ('role.revoked', 'Rolle entzogen'), ('approval.decided', 'Freigabe entschieden'), ('absence.changed', 'Abwesenheit oder Vertretung geändert'), ('config.changed', 'Konfiguration geändert')], max_length=40),
+            model_name="event",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("case.registered", "Fall erfasst"),
+                    ("case.updated", "Daten geändert"),
+                    ("case.kind_corrected", "Art korrigiert"),
+                    ("case.transition", "Status geändert"),
+                    ("case.step", "Schritt"),
+                    ("case.task_done", "Zur Kenntnis genommen"),
+                    ("case.forwarded", "Weitergeleitet"),
+                    ("case.linked", "Verknüpft"),
+                    ("case.unlinked", "Verknüpfung gelöst"),
+                    ("case.acknowledged", "Eingangsbestätigung versandt"),
+                    ("case.deadlines_recomputed", "Fristen neu berechnet"),
+                    ("case.rectified", "Daten berichtigt (Art. 16 DSGVO)"),
+                    ("case.erased", "Personenbezogene Daten gelöscht (Art. 17 DSGVO)"),
+                    ("case.disclosed", "Auskunft erteilt (Art. 15 DSGVO)"),
+                    ("account.created", "Benutzerkonto angelegt"),
+                    ("account.changed", "Benutzerkonto oder API-Schlüssel geändert"),
+                    ("account.password", "Passwort gesetzt"),
+                    ("account.sessions_ended", "Alle Sitzungen beendet"),
+                    ("role.requested", "Freigabe beantragt (Vier-Augen-Prinzip)"),
+                    ("role.granted", "Rolle erteilt"),
+                    ("role.revoked", "Rolle entzogen"),
+                    ("approval.decided", "Freigabe entschieden"),
+                    ("absence.changed", "Abwesenheit oder Vertretung geändert"),
+                    ("config.changed", "Konfiguration geändert"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

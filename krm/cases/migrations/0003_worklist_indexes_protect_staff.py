@@ -6,34 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0002_search_index'),
-        ('jobcenters', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cases", "0002_search_index"),
+        ("jobcenters", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_worklist_idx',
+            model_name="case",
+            name="case_worklist_idx",
         ),
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_list_all_idx',
+            model_name="case",
+            name="case_list_all_idx",
         ),
         migrations.AlterField(
-            model_name='case',
-            name='staff_concerned',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='betroffene/r Mitarbeiter/in'),
+            model_name="case",
+            name="staff_concerned",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="betroffene/r Mitarbeiter/in",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('jobcenter'), models.OrderBy(models.F('urgent'), descending=True), models.OrderBy(models.F('next_due')), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('is_open', True)), name='case_worklist_idx'),
+            model_name="case",
+            index=models.Index(
+                models.F("jobcenter"),
+                models.OrderBy(models.F("urgent"), descending=True),
+                models.OrderBy(models.F("next_due")),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("is_open", True)),
+                name="case_worklist_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('jobcenter'), models.OrderBy(models.F('is_open'), descending=True), models.OrderBy(models.F('urgent'), descending=True), models.OrderBy(models.F('next_due')), models.OrderBy(models.F('id'), descending=True), name='case_list_all_idx'),
+            model_name="case",
+            index=models.Index(
+                models.F("jobcenter"),
+                models.OrderBy(models.F("is_open"), descending=True),
+                models.OrderBy(models.F("urgent"), descending=True),
+                models.OrderBy(models.F("next_due")),
+                models.OrderBy(models.F("id"), descending=True),
+                name="case_list_all_idx",
+            ),
         ),
     ]

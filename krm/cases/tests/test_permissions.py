@@ -595,7 +595,7 @@ def test_django_admin_shows_no_cases_even_to_a_superuser(client: Client, org) ->
     index = client.get("/admin/")
     assert index.status_code == 200
     html = index.content.decode()
-    assert "/admin/cases/topic/" in html  # configuration data is there …
+    assert "/admin/jobcenters/topic/" in html  # configuration data is there …
     assert "/admin/cases/case/" not in html  # … the cases are not
     for path in (
         "/admin/cases/case/",
