@@ -9,6 +9,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/krm
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 PYTEST_WORKERS ?= 2
+PORT ?= 8000
 OBSERVATORY := tests/observatory
 
 .PHONY: run test lint format test-sqlite test-postgres run-packages system-packages bench clean
@@ -29,8 +30,8 @@ $(VENV)/.test-installed: $(VENV)/.run-installed requirements-test.txt
 run: $(VENV)/.run-installed run-packages
 	mkdir -p var
 	KRM_DEMO=1 $(BIN)/krm migrate --noinput
-	KRM_DEMO=1 $(BIN)/krm load-demo
-	KRM_DEMO=1 $(BIN)/krm runserver 127.0.0.1:8000
+	KRM_DEMO=1 $(BIN)/krm load-demo --port $(PORT)
+	KRM_DEMO=1 $(BIN)/krm runserver 127.0.0.1:$(PORT)
 
 # Installs the Debian packages named in $(1) that are missing.
 define install_debs

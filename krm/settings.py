@@ -159,6 +159,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+if DEMO:
+    # krm's own German error pages also where the demo runs with DEBUG on.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("krm.audit.context.ActorMiddleware"),
+        "krm.accounts.middleware.DemoErrorPagesMiddleware",
+    )
 
 ROOT_URLCONF = "krm.urls"
 WSGI_APPLICATION = "krm.wsgi.application"

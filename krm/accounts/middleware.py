@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
 from . import sessions
@@ -81,3 +82,28 @@ class SessionGuardMiddleware:
 
 
 PASSWORD_PATHS = {"/konto/passwort/", "/abmelden/"}
+
+
+class DemoErrorPagesMiddleware:
+    """The demo runs with DEBUG on, where Django answers a missing page or a crash with its
+    technical pages (English, with internals). There krm shows its own German pages, as in
+    production; only in the demo (KRM_DEMO=1) — a developer's DEBUG keeps the tracebacks."""
+
+    PAGES = {404: "404.html", 500: "500.html"}
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        template = self.PAGES.get(response.status_code)
+        if (
+            template is None
+            or not response.get("Content-Type", "").startswith("text/html")
+            or request.path.startswith(("/api/", "/static/"))
+        ):
+            return response
+        if response.status_code == 500:
+            # Nothing of the request's state: whatever failed may fail again.
+            return HttpResponseServerError(render_to_string(template))
+        return render(request, template, status=response.status_code)

@@ -389,8 +389,27 @@ def _form_field(spec: workflow.Field, choices: list[tuple[str, str]] | None) -> 
 
 
 class LinkForm(forms.Form):
-    aktenzeichen = forms.CharField(label="Aktenzeichen des anderen Falls", max_length=40)
+    aktenzeichen = forms.CharField(
+        label="Anderer Fall",
+        max_length=200,
+        help_text="Aktenzeichen in jeder Schreibweise (z. B. 6001-2026-66 oder 00066/2026) "
+        "oder Stichworte; passende Fälle erscheinen beim Tippen.",
+    )
     note = forms.CharField(label="Bemerkung", max_length=300, required=False)
+
+    def __init__(self, *args: Any, suggest_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if suggest_url:
+            # htmx: the matching cases as the KRM-B types (a list of buttons that link).
+            self.fields["aktenzeichen"].widget.attrs.update(
+                {
+                    "autocomplete": "off",
+                    "hx-get": suggest_url,
+                    "hx-trigger": "input changed delay:300ms, search",
+                    "hx-target": "#link-suggestions",
+                    "aria-controls": "link-suggestions",
+                }
+            )
 
 
 class RectifyForm(CustomerFieldsMixin, forms.Form):

@@ -301,6 +301,8 @@ class AktenzeichenRecord(models.Model):
                 fields=["jobcenter", "aktenzeichen"], name="unique_aktenzeichen_record"
             )
         ]
+        # Searching an Aktenzeichen however it is spelled: by its number (and year, plan).
+        indexes = [models.Index(fields=["number", "year"], name="aktenzeichen_number_idx")]
 
     def __str__(self) -> str:
         return self.aktenzeichen

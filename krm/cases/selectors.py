@@ -50,11 +50,16 @@ def search_filter(query: str) -> Q:
     """Full-text match over subject, text and customer name, or an Aktenzeichen (also a
     former one)."""
     query = query.strip()
-    parsed = az.parse(query)
-    if parsed is not None:
-        return Q(
-            pk__in=AktenzeichenRecord.objects.filter(aktenzeichen=str(parsed)).values("case_id")
-        )
+    fragment = az.parse_fragment(query)
+    if fragment is not None:
+        # Any spelling of an Aktenzeichen (also a former one): `ii-6001-2026-00066`,
+        # `6001-2026-66`, `00066/2026`.
+        records = AktenzeichenRecord.objects.filter(number=fragment.number)
+        if fragment.year is not None:
+            records = records.filter(year=fragment.year)
+        if fragment.plan is not None:
+            records = records.filter(plan_number=fragment.plan)
+        return Q(pk__in=records.values("case_id"))
     ids = search.matching_ids(query)
     return Q(pk__in=ids) if ids is not None else Q(pk__in=[])  # no words: nothing matches
 
@@ -66,7 +71,7 @@ def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) ->
     only when searched for by its Aktenzeichen: in a list its place (open before closed,
     by deadline) would tell its status. `confidential_captures` lists them apart."""
     f = filters
-    by_aktenzeichen = bool(f.q.strip()) and az.parse(f.q) is not None
+    by_aktenzeichen = bool(f.q.strip()) and az.parse_fragment(f.q) is not None
     # Filtering by what one may not know (status, channel, unit, topic, deadline) would tell
     # it through the count: then such a case stays out, even when named.
     looks_inside = bool(f.channel or f.status or f.deadline_state or f.org_unit or f.topic)
@@ -166,11 +171,34 @@ def case_detail(*, user: User, case_id: int, change: bool = False, contents: boo
     )
 
 
-def find_case(*, user: User, aktenzeichen: str) -> Case | None:
-    """The case with this Aktenzeichen (current or former), if the user may see it."""
-    if az.parse(aktenzeichen) is None:
-        return None
-    return permissions.visible_cases(user).filter(search_filter(aktenzeichen)).first()
+def find_cases(*, user: User, aktenzeichen: str, limit: int = 10) -> list[Case]:
+    """The cases whose Aktenzeichen (current or former) matches what was typed, if the user
+    may read them; most recent first."""
+    if az.parse_fragment(aktenzeichen) is None:
+        return []
+    return list(
+        permissions.visible_cases(user, contents_only=True)
+        .filter(search_filter(aktenzeichen))
+        .only("id", "aktenzeichen", "subject", "kind", "jobcenter_id")
+        .order_by("-received_on", "-id")[:limit]
+    )
+
+
+SUGGESTED = 8
+
+
+def link_candidates(*, user: User, case: Case, typed: str) -> list[Case]:
+    """What to offer while someone types in the link form: cases matching an Aktenzeichen in
+    any spelling or, from three letters on, the words; never the case itself."""
+    if az.parse_fragment(typed) is None and len(typed) < 3:
+        return []
+    return list(
+        permissions.visible_cases(user, contents_only=True)
+        .filter(search_filter(typed))
+        .exclude(pk=case.pk)
+        .only("id", "aktenzeichen", "subject", "kind", "received_on", "jobcenter_id")
+        .order_by("-received_on", "-id")[:SUGGESTED]
+    )
 
 
 @dataclass(frozen=True)

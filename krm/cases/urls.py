@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:case_id>/art/", views.correct_kind, name="correct_kind"),
     path("<int:case_id>/schritt/<slug:name>/", views.step, name="step"),
     path("<int:case_id>/verknuepfen/", views.link, name="link"),
+    path("<int:case_id>/verknuepfen/vorschlaege/", views.link_suggestions, name="link_suggestions"),
     path("<int:case_id>/datenschutz/", views.privacy_steps, name="privacy"),
     path("<int:case_id>/verknuepfungen/<int:link_id>/loesen/", views.unlink, name="unlink"),
 ]

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from krm.accounts.access import access_for
@@ -122,7 +123,9 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "open_tasks": [t for t in case.open_tasks if t.kind == Task.Kind.AKTION],
             "notices": [t for t in case.open_tasks if t.kind == Task.Kind.KENNTNIS],
             "verfuegung": ([None, *case.verfuegungen.all()])[-1],
-            "link_form": LinkForm(auto_id="link_%s"),
+            "link_form": LinkForm(
+                auto_id="link_%s", suggest_url=reverse("cases:link_suggestions", args=[case.pk])
+            ),
             "former_aktenzeichen": [
                 r.aktenzeichen
                 for r in case.aktenzeichen_records.all()
@@ -344,12 +347,30 @@ def task_read(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def link(request: HttpRequest, case_id: int) -> HttpResponse:
     def action(case: Any, data: dict) -> None:
-        other = selectors.find_case(user=request.user, aktenzeichen=data["aktenzeichen"])
-        if other is None:
+        found = selectors.find_cases(user=request.user, aktenzeichen=data["aktenzeichen"])
+        found = [other for other in found if other.pk != case.pk] or found
+        if not found:
             raise ValidationError("Kein Fall mit diesem Aktenzeichen gefunden.")
-        services.link_cases(actor=request.user, case=case, other=other, note=data["note"])
+        if len(found) > 1:
+            names = ", ".join(other.aktenzeichen for other in found)
+            raise ValidationError(
+                f"Mehrere Fälle passen ({names}). Bitte das vollständige Aktenzeichen angeben."
+            )
+        services.link_cases(actor=request.user, case=case, other=found[0], note=data["note"])
 
     return _step(request, case_id, LinkForm, action, "Die Fälle sind verknüpft.")
+
+
+@login_required
+def link_suggestions(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The cases matching what is typed in the link form (by Aktenzeichen in any spelling,
+    or by words), offered as buttons that link them."""
+    case = permissions.get_case(request.user, case_id, change=True)
+    typed = (request.GET.get("aktenzeichen") or "").strip()[:200]
+    found = selectors.link_candidates(user=request.user, case=case, typed=typed)
+    return render(
+        request, "cases/_link_suggestions.html", {"case": case, "found": found, "typed": typed}
+    )
 
 
 @login_required

@@ -35,3 +35,35 @@ def parse(value: str) -> Aktenzeichen | None:
     if not match:
         return None
     return Aktenzeichen(match["plan"], int(match["year"]), int(match["number"]))
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A part of an Aktenzeichen someone typed: the number, with year and plan if given."""
+
+    number: int
+    year: int | None = None
+    plan: str | None = None
+
+
+# `II-6001-2026-00066`, `ii 6001 2026 66`, `6001-2026-66`, `6001.1-2026-5`: plan, year, number.
+_WITH_PLAN = re.compile(
+    r"^(?:ii[-\s]*)?(?P<plan>\d{4}(?:\.\d{1,3})?)[-\s/]+(?P<year>\d{4})[-\s/]+(?P<number>\d{1,9})$"
+)
+# `00066/2026`, `66/2026`: number and year, as on letters.
+_NUMBER_YEAR = re.compile(r"^(?P<number>\d{1,9})\s*/\s*(?P<year>\d{4})$")
+# `2026-00066`: year and number.
+_YEAR_NUMBER = re.compile(r"^(?P<year>(?:19|20)\d{2})[-\s](?P<number>\d{1,9})$")
+
+
+def parse_fragment(value: str) -> Fragment | None:
+    """An Aktenzeichen in any of the spellings people use; None if it is not one."""
+    text = value.strip().lower()
+    if len(text) > 40:
+        return None
+    if match := _WITH_PLAN.match(text):
+        plan = f"II-{match['plan']}"
+        return Fragment(int(match["number"]), int(match["year"]), plan)
+    if match := _NUMBER_YEAR.match(text) or _YEAR_NUMBER.match(text):
+        return Fragment(int(match["number"]), int(match["year"]))
+    return None

@@ -98,6 +98,7 @@ STEPS = [
     ("API-Schritte", "api",  "api:case_transitions", {},           200, 200, 404, 404),
     ("API-Schritt",  "apipost", "api:case_transitions", {},        200, 403, 404, 404),
     ("Bestätigung",  "post", "cases:step",           ACK,          302, 403, 404, 404),
+    ("Vorschläge",   "get",  "cases:link_suggestions", {},         200, 403, 404, 404),
     ("Verknüpfen",   "post", "cases:link",           {},           302, 403, 404, 404),
 ]
 # fmt: on

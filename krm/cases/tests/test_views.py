@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from krm.api.models import ApiToken
 from krm.cases import services
-from krm.cases.models import Case
+from krm.cases.models import Case, CaseLink
 from krm.lib.workdays import BERLIN
 from krm.testing import route
 from krm.testing.factories import make_case
@@ -376,3 +377,49 @@ def test_quick_capture_in_the_vorzimmer_presets_its_channel(client, org):
     client.force_login(org["vorzimmer"])
     form = client.get("/erfassung/schnell/").content.decode()
     assert '<option value="vorzimmer" selected>' in form
+
+
+# --- finding an Aktenzeichen however it is spelled ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["ii-6001-2026-00002", "6001-2026-2", "00002/2026", "2/2026", "2026-00002"]
+)
+def test_an_aktenzeichen_is_found_in_any_spelling(client, org, typed):
+    make_case(org["krmb"], subject="Der erste")
+    wanted = make_case(org["krmb"], subject="Der gesuchte")
+    assert wanted.aktenzeichen == "II-6001-2026-00002"
+    client.force_login(org["krmb"])
+    page = client.get("/faelle/", {"q": typed, "status": ""}).content.decode()
+    assert "1 Fall" in page and "Der gesuchte" in page and "Der erste" not in page
+    key = ApiToken.issue(org["krmb"])[1]
+    found = client.get("/api/v1/cases", {"q": typed}, HTTP_AUTHORIZATION=f"Token {key}").json()
+    assert [item["id"] for item in found["results"]] == [wanted.pk]
+
+
+def test_linking_offers_matching_cases_as_one_types_and_takes_a_fragment(client, org):
+    case = make_case(org["krmb"], subject="Beschwerde")
+    other = make_case(org["krmb"], kind="widerspruch", subject="Widerspruch Bescheid")
+    client.force_login(org["krmb"])
+    page = client.get(f"/faelle/{case.pk}/").content.decode()
+    assert f'hx-get="/faelle/{case.pk}/verknuepfen/vorschlaege/"' in page
+    offered = client.get(
+        f"/faelle/{case.pk}/verknuepfen/vorschlaege/", {"aktenzeichen": "Bescheid"}
+    ).content.decode()
+    assert f'value="{other.aktenzeichen}"' in offered
+    assert f'value="{case.aktenzeichen}"' not in offered  # never the case itself
+    number = int(other.aktenzeichen.rsplit("-", 1)[1])
+    client.post(f"/faelle/{case.pk}/verknuepfen/", {"aktenzeichen": f"{number}/2026"})
+    assert CaseLink.objects.filter(first=case, second=other).exists()
+
+
+def test_a_fragment_matching_several_cases_names_them_instead_of_guessing(client, org):
+    case = make_case(org["krmb"])
+    make_case(org["krmb"], kind="petition")  # II-6003-2026-00001
+    make_case(org["krmb"], kind="eingabe")  # II-6002-2026-00001
+    client.force_login(org["krmb"])
+    response = client.post(
+        f"/faelle/{case.pk}/verknuepfen/", {"aktenzeichen": "1/2026"}, follow=True
+    )
+    assert "Mehrere Fälle passen" in response.content.decode()
+    assert not CaseLink.objects.exists()

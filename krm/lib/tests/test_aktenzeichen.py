@@ -8,7 +8,9 @@ from krm.lib.aktenzeichen import (
     DEFAULT_FILE_PLAN,
     DEFAULT_PLAN_NUMBER,
     Aktenzeichen,
+    Fragment,
     parse,
+    parse_fragment,
 )
 
 
@@ -73,3 +75,24 @@ def test_default_file_plan_names_each_kind_once() -> None:
         "eingabe": "II-6002",
         "petition": "II-6003",
     }
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("II-6001-2026-00066", Fragment(66, 2026, "II-6001")),
+        ("ii-6001-2026-00066", Fragment(66, 2026, "II-6001")),
+        (" 6001-2026-66 ", Fragment(66, 2026, "II-6001")),
+        ("6001.1-2026-5", Fragment(5, 2026, "II-6001.1")),
+        ("II 6003 2025 7", Fragment(7, 2025, "II-6003")),
+        ("00066/2026", Fragment(66, 2026)),
+        ("66 / 2026", Fragment(66, 2026)),
+        ("2026-00066", Fragment(66, 2026)),
+        ("Wartezeit", None),
+        ("66", None),
+        ("6001-26-66", None),
+        ("1" * 50, None),
+    ],
+)
+def test_an_aktenzeichen_is_read_in_the_spellings_people_use(typed, expected):
+    assert parse_fragment(typed) == expected

@@ -17,6 +17,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=300)
+        parser.add_argument("--port", type=int, default=8000, help="für den Hinweis am Ende")
 
     def handle(self, *args, **options):
         if not settings.DEMO:
@@ -49,4 +50,4 @@ class Command(BaseCommand):
             roles = ", ".join(role.label for role, _ in spec.roles)
             self.stdout.write(f"  {spec.username:<12} {roles}")
         self.stdout.write("")
-        self.stdout.write("krm läuft gleich unter http://127.0.0.1:8000/")
+        self.stdout.write(f"krm läuft gleich unter http://127.0.0.1:{options['port']}/")

@@ -1,0 +1,86 @@
+"""The demo (KRM_DEMO=1, DEBUG on) shows krm's own German error pages, not Django's
+technical ones (issue 7)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import path
+
+from krm import urls as krm_urls
+
+
+def _crash(request):
+    raise RuntimeError("Absturz im Test")
+
+
+urlpatterns = [path("absturz/", _crash), *krm_urls.urlpatterns]
+
+
+@pytest.fixture
+def demo_settings(settings):
+    settings.DEBUG = True
+    settings.DEMO = True
+    settings.ROOT_URLCONF = __name__
+    if "krm.accounts.middleware.DemoErrorPagesMiddleware" not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [
+            *settings.MIDDLEWARE,
+            "krm.accounts.middleware.DemoErrorPagesMiddleware",
+        ]
+    return settings
+
+
+def test_a_missing_page_is_krms_german_404(client: Client, org, demo_settings) -> None:
+    client.force_login(org["krmb"])
+    for url in ("/gibt-es-nicht/", "/faelle/999999/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        html = response.content.decode()
+        assert "Nicht gefunden" in html and "Zur Arbeitsliste" in html
+        assert "URLconf" not in html and "Page not found" not in html
+
+
+def test_a_crash_is_krms_german_500(org, demo_settings) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(org["krmb"])
+    response = client.get("/absturz/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Ein Fehler ist aufgetreten" in html
+    assert "Traceback" not in html and "Absturz im Test" not in html
+
+
+def test_a_refusal_is_krms_german_403(client: Client, org, demo_settings) -> None:
+    client.force_login(org["tl"])
+    response = client.get("/erfassung/registrieren/")
+    assert response.status_code == 403
+    assert '<html lang="de"' in response.content.decode()
+
+
+def test_the_api_keeps_its_json_404(client: Client, demo_settings) -> None:
+    response = client.get("/api/v1/gibt-es-nicht")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Nicht gefunden."}
+
+
+@override_settings(DEBUG=True, DEMO=False)
+def test_settings_add_the_demo_pages_only_in_the_demo() -> None:
+    import importlib
+    import os
+
+    from krm import settings as krm_settings
+
+    before = os.environ.get("KRM_DEMO")
+    try:
+        os.environ["KRM_DEMO"] = "1"
+        demo = importlib.reload(krm_settings)
+        assert "krm.accounts.middleware.DemoErrorPagesMiddleware" in demo.MIDDLEWARE
+        os.environ["KRM_DEMO"] = "0"
+        plain = importlib.reload(krm_settings)
+        assert "krm.accounts.middleware.DemoErrorPagesMiddleware" not in plain.MIDDLEWARE
+    finally:
+        if before is None:
+            os.environ.pop("KRM_DEMO", None)
+        else:
+            os.environ["KRM_DEMO"] = before
+        importlib.reload(krm_settings)
