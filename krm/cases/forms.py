@@ -3,11 +3,14 @@ steps on a case; and the form helpers the intake forms share."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 
 from krm.accounts.models import OrgUnit, User
 from krm.jobcenters.models import Jobcenter
@@ -467,3 +470,84 @@ class DisclosureSearchForm(forms.Form):
         if not any((data.get(name) or "").strip() for name in self.fields):
             raise forms.ValidationError("Bitte mindestens eine Angabe zur Person machen.")
         return data
+
+
+# --- merging an edit made on an old version (issue 7) ----------------------------------------
+
+MERGE_SALT = "krm.cases.edit-merge"
+EDIT_FIELDS = (
+    "channel",
+    "received_at",
+    "subject",
+    "text",
+    "org_unit",
+    "staff_concerned",
+    "topics",
+    "escalation_level",
+    *(f"customer_{name}" for name in Customer.FIELDS),
+)
+
+
+def edit_values(case: Case) -> dict[str, Any]:
+    """The case's editable values as the edit form sends them (strings, topic ids sorted)."""
+    customer = getattr(case, "customer", None)
+    values: dict[str, Any] = {
+        "channel": case.channel,
+        "received_at": timezone.localtime(case.received_at).strftime("%Y-%m-%dT%H:%M"),
+        "subject": case.subject,
+        "text": case.text,
+        "org_unit": str(case.org_unit_id or ""),
+        "staff_concerned": str(case.staff_concerned_id or ""),
+        "topics": sorted(str(t.pk) for t in case.topics.all()),
+        "escalation_level": str(case.escalation_level),
+    }
+    for name in Customer.FIELDS:
+        values[f"customer_{name}"] = getattr(customer, name) if customer else ""
+    return values
+
+
+def posted_values(data: Any) -> dict[str, Any]:
+    """What the edit form sent, in the same shape as `edit_values`."""
+    values = {name: (data.get(name) or "").strip() for name in EDIT_FIELDS if name != "topics"}
+    values["topics"] = sorted(data.getlist("topics")) if hasattr(data, "getlist") else []
+    return values
+
+
+def merge_token(base: dict[str, Any], choose: Iterable[str] = ()) -> str:
+    """What the user loaded (and the fields they must decide), signed into the form."""
+    return signing.dumps({"base": base, "choose": list(choose)}, salt=MERGE_SALT, compress=True)
+
+
+def read_merge_token(token: str | None) -> dict[str, Any] | None:
+    if not token:
+        return None
+    try:
+        state = signing.loads(token, salt=MERGE_SALT)
+    except signing.BadSignature:
+        return None
+    return state if isinstance(state, dict) and isinstance(state.get("base"), dict) else None
+
+
+def shown(form: forms.Form, name: str, value: Any) -> str:
+    """A sent value as people read it (the label of a choice, dates as dates)."""
+    field = form.fields.get(name)
+    if value in ("", None, []):
+        return "–"
+    if name == "received_at":
+        day, _, time = str(value).partition("T")
+        parts = day.split("-")
+        return f"{parts[2]}.{parts[1]}.{parts[0]} {time}" if len(parts) == 3 else str(value)
+    if field is not None and hasattr(field, "choices"):
+        labels = {str(getattr(k, "value", k)): str(v) for k, v in field.choices}
+        if isinstance(value, list):
+            return ", ".join(labels.get(v, v) for v in value)
+        return labels.get(str(value), str(value))
+    return str(value)
+
+
+def put(data: Any, name: str, value: Any) -> None:
+    """Set a value in a form's (mutable) data, a list as several values."""
+    if isinstance(value, list):
+        data.setlist(name, value)
+    else:
+        data[name] = value

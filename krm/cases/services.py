@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -549,6 +550,37 @@ def update_case(
         # Nothing to record: the version stays, so that no one else's edit is refused.
         return _lock_free(case.pk)
     return case
+
+
+@dataclass(frozen=True)
+class Merge:
+    """An edit made on an old version, merged with what a colleague saved meanwhile."""
+
+    values: dict[str, Any]  # what to save: theirs where the user changed nothing
+    theirs_changed: tuple[str, ...]  # the fields the colleague changed
+    both_changed: tuple[str, ...]  # changed by both, differently: the user chooses
+
+
+def merge_edit(
+    base: Mapping[str, Any], mine: Mapping[str, Any], theirs: Mapping[str, Any]
+) -> Merge:
+    """Three-way merge of an edit (issue 7): `base` what the user loaded, `mine` what they
+    saved, `theirs` the case now. A field the user did not change keeps the colleague's
+    value; one only the user changed takes the user's; one both changed differently is
+    left for the user to choose (their value stays in `values` until they do)."""
+    values: dict[str, Any] = {}
+    theirs_changed, both = [], []
+    for name, my_value in mine.items():
+        old, their_value = base.get(name), theirs.get(name)
+        if their_value != old:
+            theirs_changed.append(name)
+        if my_value == old:
+            values[name] = their_value
+        else:
+            values[name] = my_value
+            if their_value not in (old, my_value):
+                both.append(name)
+    return Merge(values, tuple(theirs_changed), tuple(both))
 
 
 def correct_kind(

@@ -3,6 +3,7 @@ permission helpers, validate with a form, call a service, redirect."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from . import disclosure as disclosure_service
 from . import permissions, privacy, selectors, services, timeline, workflow
 from .deadlines import Clock
 from .forms import (
+    EDIT_FIELDS,
     CaseForm,
     DisclosureSearchForm,
     EraseForm,
@@ -34,6 +36,12 @@ from .forms import (
     StepForm,
     WorklistFilterForm,
     apply_service_errors,
+    edit_values,
+    merge_token,
+    posted_values,
+    put,
+    read_merge_token,
+    shown,
 )
 from .models import CaseLink, Task
 
@@ -140,58 +148,115 @@ def _conflict(request: HttpRequest, case_id: int, exc: services.ConflictError) -
     return redirect("cases:detail", case_id=case_id)
 
 
+MINE, THEIRS = "mine", "theirs"
+
+
 @login_required
 def edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The KRM-B edits a case's data. A save made on an old version is merged with what a
+    colleague saved meanwhile (services.merge_edit): the page shows their changes beside
+    the user's, keeps their values where the user changed nothing, and asks where both
+    changed the same field."""
     case = selectors.case_detail(user=request.user, case_id=case_id, change=True)
+    conflict: list[dict[str, Any]] = []
+    token = merge_token(edit_values(case))
     if request.method == "POST":
-        form = CaseForm(request.POST, jobcenter=case.jobcenter, case=case)
-        if form.is_valid():
-            data = form.cleaned_data
-            changes: dict[str, Any] = {name: data[name] for name in services.PLAIN_FIELDS}
-            changes["topics"] = list(data["topics"])
+        state = read_merge_token(request.POST.get("merge"))
+        data = request.POST.copy()
+        undecided = []
+        for name in (state or {}).get("choose", []):
+            choice = data.get(f"resolve_{name}")
+            if choice == THEIRS and name in EDIT_FIELDS:
+                put(data, name, state["base"].get(name))
+            elif choice != MINE:
+                undecided.append(name)
+        form = CaseForm(data, jobcenter=case.jobcenter, case=case)
+        if undecided:
+            form.is_valid()
+            form.add_error(
+                None, "Bitte wählen Sie bei jedem doppelt geänderten Feld, welcher Wert gilt."
+            )
+            token = request.POST.get("merge", token)
+            conflict = _conflict_rows(form, state, posted_values(data), set(undecided))
+        elif form.is_valid():
+            cleaned = form.cleaned_data
+            changes: dict[str, Any] = {name: cleaned[name] for name in services.PLAIN_FIELDS}
+            changes["topics"] = list(cleaned["topics"])
             changes["customer"] = form.customer_data()
-            if data.get("received_at"):
-                changes["received_at"] = data["received_at"]
+            if cleaned.get("received_at"):
+                changes["received_at"] = cleaned["received_at"]
             try:
                 services.update_case(
                     actor=request.user,
                     case=case,
-                    expected_version=data["version"] or 0,
+                    expected_version=cleaned["version"] or 0,
                     changes=changes,
                 )
-            except services.ConflictError as exc:
-                # Keep what the user typed; the next save is made knowingly on the current
-                # version.
+            except services.ConflictError:
+                current = selectors.case_detail(user=request.user, case_id=case.pk, change=True)
+                theirs = edit_values(current)
+                mine = posted_values(data)
+                merge = services.merge_edit((state or {}).get("base", {}), mine, theirs)
+                merged = data.copy()
+                for name, value in merge.values.items():
+                    put(merged, name, value)
+                merged["version"] = str(current.version)
+                for name in merge.both_changed:
+                    merged.pop(f"resolve_{name}", None)
+                form = CaseForm(merged, jobcenter=case.jobcenter, case=case)
                 form.add_error(
                     None,
-                    f"{exc} Ihre Eingaben stehen unten; die aktuelle "
-                    "Fassung zeigt die Fallseite (neuer Tab).",
+                    "Der Fall wurde inzwischen von jemand anderem geändert. Unten stehen seine "
+                    "Änderungen neben Ihren; wo Sie nichts geändert haben, gilt seine Fassung. "
+                    "Bitte prüfen Sie und speichern Sie erneut.",
                 )
-                form.data = form.data.copy()
-                form.data["version"] = str(exc.case.version if exc.case else case.version)
+                token = merge_token(theirs, merge.both_changed)
+                conflict = _conflict_rows(
+                    form,
+                    {"base": theirs},
+                    mine,
+                    set(merge.both_changed),
+                    only=merge.theirs_changed,
+                )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
+                token = request.POST.get("merge", token)
             else:
                 messages.success(request, "Die Änderungen sind gespeichert.")
                 return redirect("cases:detail", case_id=case.pk)
+        else:
+            token = request.POST.get("merge", token)
     else:
         _log_opening(request, case)
-        customer = getattr(case, "customer", None)
-        initial = {
-            "channel": case.channel,
-            "received_at": case.received_at,
-            "subject": case.subject,
-            "text": case.text,
-            "org_unit": case.org_unit,
-            "staff_concerned": case.staff_concerned,
-            "topics": list(case.topics.all()),
-            "escalation_level": case.escalation_level,
-            "version": case.version,
-        }
-        if customer:
-            initial.update({f"customer_{k}": v for k, v in customer.as_dict().items()})
+        initial = {**edit_values(case), "version": case.version}
         form = CaseForm(initial=initial, jobcenter=case.jobcenter, case=case)
-    return render(request, "cases/edit.html", {"case": case, "form": form})
+    return render(
+        request,
+        "cases/edit.html",
+        {"case": case, "form": form, "merge": token, "conflict": conflict},
+    )
+
+
+def _conflict_rows(
+    form: CaseForm,
+    state: dict[str, Any] | None,
+    mine: dict[str, Any],
+    choose: set[str],
+    only: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The fields a colleague changed: theirs beside the user's; a choice where both did."""
+    theirs = (state or {}).get("base", {})
+    names = list(only) if only is not None else sorted(choose)
+    return [
+        {
+            "name": name,
+            "label": form.fields[name].label if name in form.fields else name,
+            "theirs": shown(form, name, theirs.get(name)),
+            "mine": shown(form, name, mine.get(name)),
+            "choose": name in choose,
+        }
+        for name in names
+    ]
 
 
 @login_required

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -423,3 +424,100 @@ def test_a_fragment_matching_several_cases_names_them_instead_of_guessing(client
     )
     assert "Mehrere Fälle passen" in response.content.decode()
     assert not CaseLink.objects.exists()
+
+
+# --- an edit on an old version is merged, never overwrites (issue 7) ----------------------
+
+
+def _edit_form(html: str) -> dict[str, str]:
+    """The hidden state of the edit form: the merge token and the version."""
+    token = re.search(r'name="merge" value="([^"]*)"', html).group(1)
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    return {"merge": token, "version": version}
+
+
+def _posted(case, **changes) -> dict[str, str]:
+    data = {
+        "channel": case.channel,
+        "received_at": timezone.localtime(case.received_at).strftime("%Y-%m-%dT%H:%M"),
+        "subject": case.subject,
+        "text": case.text,
+        "org_unit": str(case.org_unit_id or ""),
+        "staff_concerned": "",
+        "escalation_level": str(case.escalation_level),
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def colleague(org):
+    from krm.accounts.roles import Role
+    from krm.testing.factories import UserFactory
+
+    return UserFactory(username="krmb2", jobcenter=org.jobcenter, roles=[Role.KRMB])
+
+
+def test_a_stale_save_keeps_the_colleagues_change_where_the_user_changed_nothing(
+    client, org, colleague
+):
+    case = make_case(org["krmb"], org_unit=org.t711, subject="Alt", text="Alter Text")
+    client.force_login(org["krmb"])
+    loaded = _edit_form(client.get(f"/faelle/{case.pk}/bearbeiten/").content.decode())
+    services.update_case(  # the colleague saves first
+        actor=colleague, case=case, expected_version=1, changes={"subject": "Neu vom Kollegen"}
+    )
+    response = client.post(
+        f"/faelle/{case.pk}/bearbeiten/", {**_posted(case, text="Mein Text"), **loaded}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Inzwischen geändert" in html
+    assert "Neu vom Kollegen" in html  # theirs, beside the user's value
+    case.refresh_from_db()
+    assert (case.subject, case.text) == ("Neu vom Kollegen", "Alter Text")  # nothing saved yet
+    # Saving again keeps the colleague's subject and takes the user's text.
+    again = _edit_form(html)
+    data = {
+        **_posted(case, text="Mein Text", subject="Neu vom Kollegen"),
+        **again,
+    }
+    assert client.post(f"/faelle/{case.pk}/bearbeiten/", data).status_code == 302
+    case.refresh_from_db()
+    assert (case.subject, case.text) == ("Neu vom Kollegen", "Mein Text")
+
+
+def test_where_both_changed_a_field_the_user_chooses(client, org, colleague):
+    case = make_case(org["krmb"], org_unit=org.t711, subject="Alt")
+    client.force_login(org["krmb"])
+    loaded = _edit_form(client.get(f"/faelle/{case.pk}/bearbeiten/").content.decode())
+    services.update_case(
+        actor=colleague, case=case, expected_version=1, changes={"subject": "Betreff Kollege"}
+    )
+    mine = _posted(case, subject="Betreff von mir")
+    html = client.post(f"/faelle/{case.pk}/bearbeiten/", {**mine, **loaded}).content.decode()
+    assert 'name="resolve_subject"' in html
+    again = _edit_form(html)
+    # Without a choice nothing is saved.
+    html = client.post(f"/faelle/{case.pk}/bearbeiten/", {**mine, **again}).content.decode()
+    assert "welcher Wert gilt" in html
+    case.refresh_from_db()
+    assert case.subject == "Betreff Kollege"
+    # The colleague's value, chosen.
+    response = client.post(
+        f"/faelle/{case.pk}/bearbeiten/", {**mine, **again, "resolve_subject": "theirs"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.subject == "Betreff Kollege"
+
+
+def test_merge_rule():
+    merge = services.merge_edit(
+        {"a": "1", "b": "1", "c": "1", "d": "1"},
+        {"a": "1", "b": "2", "c": "2", "d": "3"},
+        {"a": "9", "b": "1", "c": "2", "d": "4"},
+    )
+    assert merge.values == {"a": "9", "b": "2", "c": "2", "d": "3"}
+    assert merge.theirs_changed == ("a", "c", "d")
+    assert merge.both_changed == ("d",)
