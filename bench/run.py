@@ -4,8 +4,9 @@
     .venv/bin/python bench/run.py --cases 100000 --postgresql     # PostgreSQL krm_bench
 
 Prints median and p95 times and the SQL query count per request for: worklist, filtered
-worklist, search, case page, API list, API detail and create. Figures only: it never fails
-on a timing.
+worklist, search, case page, Meine Aufgaben, API list, API detail, API tasks and create.
+The generated cases have realistic histories (steps, events and tasks along their routes).
+Figures only: it never fails on a timing.
 """
 
 from __future__ import annotations
@@ -81,9 +82,17 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
     client.force_login(krmb)
     lead = Client()
     lead.force_login(User.objects.get(username="bl"))
+    team_lead = Client()
+    team_lead.force_login(User.objects.get(username="tl"))
+    gf = Client()
+    gf.force_login(User.objects.get(username="gf"))
     _token, key = ApiToken.issue(krmb)
     api = {"HTTP_AUTHORIZATION": f"Token {key}"}
     ids = list(Case.objects.values_list("pk", flat=True).order_by("?")[: repeat * 2])
+    # Cases in the middle of their route, with the history that brought them there.
+    handled = list(
+        Case.objects.filter(status="in_bearbeitung").values_list("pk", flat=True)[: repeat * 2]
+    )
     rng = random.Random(1)
 
     def get(url: str, **extra: str) -> None:
@@ -119,6 +128,16 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
             repeat,
         ),
         measure("case page", lambda: get(f"/faelle/{rng.choice(ids)}/"), repeat),
+        measure(
+            "case page, in Bearbeitung", lambda: get(f"/faelle/{rng.choice(handled)}/"), repeat
+        ),
+        measure("Meine Aufgaben KRM-B", lambda: get("/faelle/aufgaben/"), repeat),
+        measure("Meine Aufgaben KRM-B p. 20", lambda: get("/faelle/aufgaben/?page=20"), repeat),
+        measure("Meine Aufgaben GF", lambda: gf.get("/faelle/aufgaben/"), repeat),
+        measure("Meine Aufgaben BL 71", lambda: lead.get("/faelle/aufgaben/"), repeat),
+        measure("Meine Aufgaben TL", lambda: team_lead.get("/faelle/aufgaben/"), repeat),
+        measure("worklist 'wartet auf mich'", lambda: get("/faelle/?waiting_for_me=on"), repeat),
+        measure("API tasks", lambda: get("/api/v1/tasks", **api), repeat),
         measure("API list", lambda: get("/api/v1/cases", **api), repeat),
         measure("API list org_unit=71", lambda: get("/api/v1/cases?org_unit=71", **api), repeat),
         measure("API detail", lambda: get(f"/api/v1/cases/{rng.choice(ids)}", **api), repeat),

@@ -213,6 +213,8 @@ def take_step(
             transition.effect(step)
         except workflow.DataError as exc:
             raise workflow.StepDataError({exc.field: [exc.message]}) from None
+        except workflow.Refused as exc:
+            raise StepRefused(str(exc)) from None
         if transition.target is not None:
             _set_status(locked, transition.target)
         _sync_tasks(locked, step, state_changed=transition.target is not None)

@@ -224,6 +224,8 @@ def acts_for(access: Access, holder: Holder) -> bool:
             return True
         if holder.role == Role.TL and unit_id in grant.led_team_ids:
             return True
+        if holder.role == Role.LGF and unit_id in access.lgf_bereich_ids:
+            return True
     return False
 
 
@@ -266,8 +268,13 @@ def handles_or_leads(access: Access, case: Case) -> bool:
 
 
 def is_handler(access: Access, case: Case) -> bool:
-    """The responsible TL (or their deputy): they delegate and stay responsible (R-O-3)."""
-    return case.handler is not None and acts_for(access, person(case.handler))
+    """The responsible TL (or their deputy) of the first round: they delegate and stay
+    responsible (R-O-3). An escalated round is the BL's or the GF's own."""
+    return (
+        case.escalation_level == 1
+        and case.handler is not None
+        and acts_for(access, person(case.handler))
+    )
 
 
 def participates(access: Access, case: Case) -> bool:
@@ -688,6 +695,10 @@ def pass_to_bereich(step: Step) -> None:
     """R-W2.5, W3.1: to the BL with a deadline, the LGF in copy."""
     case = step.case
     _set_unit(step, step.data.get("org_unit"))
+    # The unit named in this step may make the case "vorlagepflichtig" (Anlage 2).
+    reason = abverfuegt_or_free(case)
+    if reason:
+        raise Refused(reason)
     if case.handling_due is None or step.data.get("handling_due"):
         case.handling_due = step.data.get("handling_due") or _default_handling_due(step)
     if not case.signer:
@@ -940,6 +951,11 @@ def reopen(step: Step) -> None:
 
 def _nothing(step: Step) -> None:
     return None
+
+
+class Refused(Exception):
+    """Raised by an effect: the step is not possible for this case (a guard that needs the
+    step's data); a German message."""
 
 
 class DataError(Exception):

@@ -19,7 +19,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from krm.accounts.models import OrgUnit, User
+from krm.accounts.models import OrgUnit, RoleAssignment, User
+from krm.accounts.roles import Role
 from krm.audit.chain import GENESIS
 from krm.audit.models import ChainHead, Event, EventType
 from krm.audit.personal import Personal
@@ -39,14 +40,16 @@ from krm.cases.models import (
     Case,
     Customer,
     Forwarding,
+    Task,
     Topic,
 )
 from krm.cases.numbering import plan_number_for
-from krm.cases.workflow import OPEN_STATUSES, Status, initial_status
+from krm.cases.workflow import OPEN_STATUSES, STATES, Status, initial_status
 from krm.jobcenters.models import Jobcenter
 from krm.lib.aktenzeichen import Aktenzeichen
 from krm.lib.workdays import BERLIN
 
+from . import routes
 from .content import content_for, customer_for
 
 KIND_WEIGHTS: dict[str, int] = {
@@ -144,7 +147,7 @@ def plan_case(
         text=content.text,
         topic_codes=content.topics,
         customer=None if anonymous else customer_for(rng),
-        escalation_level=rng.choices([1, 2, 3], weights=[85, 12, 3])[0],
+        escalation_level=rng.choices([1, 2], weights=[88, 12])[0],  # never at 3 (R-W1.2)
         acknowledged_at=acknowledged_at,
         closed_at=closed_at,
         outcome=outcome,
@@ -183,6 +186,7 @@ def generate_cases(
         )
 
     plan_numbers = {kind: plan_number_for(jobcenter, kind) for kind in Kind.values}
+    people = People.of(jobcenter, fallback=captured_by[0])
     created = 0
     for start in range(0, count, batch_size):
         size = min(batch_size, count - start)
@@ -191,7 +195,7 @@ def generate_cases(
             key=lambda p: p.received_at,
         )
         with transaction.atomic():
-            _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due)
+            _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due, people)
         created += size
     _analyze()
     return created
@@ -205,6 +209,7 @@ def _analyze() -> None:
         Event._meta.db_table,
         AktenzeichenRecord._meta.db_table,
         Case.topics.through._meta.db_table,
+        Task._meta.db_table,
         search.TABLE,
     ]
     with connection.cursor() as cursor:
@@ -212,7 +217,8 @@ def _analyze() -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
-def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> None:
+def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due, people) -> None:
+    calendar = jobcenter.workday_calendar()
     # Draw Aktenzeichen per plan number and year, continuing the locked counters.
     wanted: dict[tuple[str, int], int] = defaultdict(int)
     for plan in plans:
@@ -232,21 +238,44 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
         key = (plan_numbers[plan.kind], received_on.year)
         number = next_number[key]
         next_number[key] += 1
-        status = (
-            Status.WEITERGELEITET
-            if not is_in_scope(plan.kind)
-            else Status.ABGESCHLOSSEN
-            if plan.closed_at
-            else Status.EINGEGANGEN
+        hist = routes.history(
+            rng,
+            kind=plan.kind,
+            channel=plan.channel,
+            received_at=plan.received_at,
+            closed_at=plan.closed_at,
+            now=timezone.now(),
         )
+        status = hist.status
         d = due(plan.kind, plan.channel, received_on)
+        unit = plan.org_unit
+        handled = any(step[0] in HANDING_OVER for step in hist.steps)
+        handler = None
+        if handled and unit is not None:
+            handler = (
+                people.bl.get(unit.bereich.pk)
+                if plan.kind == Kind.DIENSTAUFSICHTSBESCHWERDE
+                else people.tl.get(unit.pk)
+            )
         case = Case(
+            jobcenter=jobcenter,
+            kind=plan.kind,
             acknowledgement_due=d.acknowledgement,
             completion_due=d.completion,
             acknowledged_at=plan.acknowledged_at,
             closed_at=plan.closed_at,
             status=status,
+            org_unit=unit,
+            bereich=unit.bereich if unit else None,
+            handler=handler,
+            signer=hist.signer if hist.steps else "",
+            escalation_level=plan.escalation_level,
+            handling_due=calendar.add_workdays(received_on, jobcenter.handling_workdays)
+            if handled
+            else None,
         )
+        state = STATES.get(status)
+        holders = state.holders(case) if state else []
         rows.append(
             GeneratedCase(
                 plan=plan,
@@ -258,6 +287,9 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
                 deadlines=d,
                 next_due=case.compute_next_due(),
                 captured_by=rng.choice(captured_by).pk,
+                history=hist,
+                case=case,
+                holders=holders,
             )
         )
     now = timezone.now()
@@ -289,6 +321,13 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
             "created_at",
             "updated_at",
             "version",
+            "handler",
+            "signer",
+            "handling_due",
+            "abverfuegt_at",
+            "draft",
+            "acting",
+            "step_due",
         ],
         [
             (
@@ -316,7 +355,14 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
                 r.captured_by,
                 now,
                 now,
-                1,
+                1 + len(r.history.steps),
+                r.case.handler.pk if r.case.handler else None,
+                r.case.signer,
+                r.case.handling_due,
+                r.history.abverfuegt_at,
+                DRAFT if r.history.drafted else "",
+                ", ".join(h.who for h in r.holders)[:200],
+                _task_due(r, calendar) if r.holders else None,
             )
             for r in rows
         ],
@@ -409,7 +455,15 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due) -> No
             events.append(
                 (r.pk, EventType.CASE_FORWARDED, r.captured_by, plan.received_at, {"an": recipient})
             )
+    for r in rows:
+        for name, old, new, moment, actor in r.history.steps:
+            data: dict = {"schritt": name}
+            if new != old:
+                data["status"] = {"alt": old, "neu": new}
+            events.append((r.pk, EventType.CASE_STEP, people.actor(actor, r), moment, data))
+    events.sort(key=lambda e: (e[0], e[3]))
     _insert_chained(events)
+    _insert_tasks(jobcenter, rows, calendar)
     _raw_insert(
         Forwarding, ["case", "recipient", "forwarded_at", "forwarded_by", "note"], forwardings
     )
@@ -475,6 +529,9 @@ class GeneratedCase:
     deadlines: deadlines.Deadlines
     next_due: dt.date | None
     captured_by: int
+    history: routes.History
+    case: Case
+    holders: list
     pk: int = 0
 
 
@@ -511,3 +568,116 @@ def _raw_insert(model: type, fields: list[str], rows: list[tuple]) -> None:
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(sql, [tuple(_adapt(v) for v in (*row, *extra)) for row in rows])
+
+
+# Steps after which someone named handles the case.
+HANDING_OVER = frozenset({"tl_zuweisen", "an_fuehrungskraft", "an_dsb"})
+DRAFT = "Sehr geehrte Kundin, sehr geehrter Kunde,\n\nvielen Dank für Ihr Schreiben. …"
+
+
+@dataclass
+class People:
+    """Who takes the generated steps: the Jobcenter's KRM-B, GF, BL per Bereich, TL per Team
+    (any user where the role is not filled)."""
+
+    krmb: User
+    gf: User
+    bl: dict[int, User]
+    tl: dict[int, User]
+    fallback: User
+
+    @classmethod
+    def of(cls, jobcenter: Jobcenter, *, fallback: User) -> People:
+        by_role: dict[str, list] = defaultdict(list)
+        for assignment in RoleAssignment.objects.filter(
+            user__jobcenter=jobcenter, user__is_active=True
+        ).select_related("user"):
+            by_role[assignment.role].append(assignment)
+        first = {role: rows[0].user for role, rows in by_role.items() if rows}
+        return cls(
+            krmb=first.get(Role.KRMB, fallback),
+            gf=first.get(Role.GF, fallback),
+            bl={a.org_unit_id: a.user for a in by_role[Role.BL] if a.org_unit_id},
+            tl={a.org_unit_id: a.user for a in by_role[Role.TL] if a.org_unit_id},
+            fallback=fallback,
+        )
+
+    def actor(self, role: str, row: GeneratedCase) -> int:
+        case = row.case
+        if role == "gf":
+            return self.gf.pk
+        if role == "bl":
+            return self.bl.get(case.bereich_id, self.fallback).pk if case.bereich_id else self.gf.pk
+        if role in ("handler", "signer") and case.handler is not None:
+            return (self.gf if role == "signer" and case.signer == "gf" else case.handler).pk
+        if role == "signer":
+            return self.gf.pk
+        return self.krmb.pk
+
+
+def _task_due(row: GeneratedCase, calendar) -> dt.date | None:
+    state = row.history.states[-1] if row.history.states else None
+    if state is None or state[2] is not None:
+        return None
+    if state[0] == Status.IN_BEARBEITUNG:
+        return row.case.handling_due
+    if state[0] == Status.BEANTWORTET:
+        return row.deadlines.completion
+    return calendar.add_workdays(state[1].astimezone(BERLIN).date(), 1)
+
+
+def _insert_tasks(jobcenter: Jobcenter, rows: list[GeneratedCase], calendar) -> None:
+    """One task per state each case was in: done when it left it, open where it stands."""
+    task_rows = []
+    for r in rows:
+        for index, (status, entered, left) in enumerate(r.history.states):
+            state = STATES.get(status)
+            if state is None:
+                continue
+            holders = state.holders(r.case) if left is not None else r.holders
+            if left is None:
+                due_on = _task_due(r, calendar)
+            elif status == Status.IN_BEARBEITUNG:
+                due_on = r.case.handling_due
+            else:
+                due_on = calendar.add_workdays(entered.astimezone(BERLIN).date(), 1)
+            done_by = r.history.steps[index][4] if left is not None else None
+            for holder in holders:
+                task_rows.append(
+                    (
+                        r.pk,
+                        jobcenter.pk,
+                        "aktion",
+                        status,
+                        state.todo,
+                        holder.user.pk if holder.user else None,
+                        holder.role,
+                        holder.unit.pk if holder.unit else None,
+                        holder.who[:200],
+                        r.case.escalation_level,
+                        entered,
+                        due_on,
+                        left,
+                        None if done_by is None else r.captured_by,
+                    )
+                )
+    _raw_insert(
+        Task,
+        [
+            "case",
+            "jobcenter",
+            "kind",
+            "step",
+            "label",
+            "assignee",
+            "role",
+            "unit",
+            "who",
+            "round",
+            "created_at",
+            "due",
+            "done_at",
+            "done_by",
+        ],
+        task_rows,
+    )
