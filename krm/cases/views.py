@@ -75,6 +75,11 @@ def worklist(request: HttpRequest, mine: bool = False) -> HttpResponse:
             "mine": mine,
             "querystring": query.urlencode(),
             "title": "Meine Fälle" if mine else "Arbeitsliste",
+            # Filters other than the search and the default status: unfold them.
+            "filtering": bool(
+                {k for k, v in request.GET.items() if v} - {"q", "page", "status"}
+                or request.GET.get("status", "offen") != "offen"
+            ),
             # Only that they exist: apart from the list, whose order would tell their state.
             "confidential": selectors.confidential_captures(user=request.user)[:CONFIDENTIAL_SHOWN]
             if mine

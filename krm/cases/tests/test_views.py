@@ -521,3 +521,71 @@ def test_merge_rule():
     assert merge.values == {"a": "9", "b": "2", "c": "2", "d": "3"}
     assert merge.theirs_changed == ("a", "c", "d")
     assert merge.both_changed == ("d",)
+
+
+# --- Meine Aufgaben -------------------------------------------------------------------------
+
+# session, user, roles, absences; LGF Bereiche none; closure days; the count, the page of
+# tasks (with their cases); the Jobcenter (footer).
+MY_TASKS_QUERIES = 8
+
+
+def test_meine_aufgaben_makes_an_exact_number_of_queries_whatever_the_number_of_tasks(client, org):
+    client.force_login(org["krmb"])
+    client.get("/faelle/")
+    for index in range(3):
+        make_case(org["krmb"], subject=f"Fall {index}")
+    few = _queries(client, "/faelle/aufgaben/")
+    for index in range(30):
+        case = make_case(org["krmb"], subject=f"Weiterer Fall {index}", channel="email")
+        if index % 3 == 0:
+            route.step(org["krmb"], case, "keine_eingangsbestaetigung", reason="anonym")
+    assert (few, _queries(client, "/faelle/aufgaben/")) == (MY_TASKS_QUERIES, MY_TASKS_QUERIES)
+
+
+def test_meine_aufgaben_lists_overdue_first_then_by_due_date_and_marks_the_deputy(
+    client, org, pin_now
+):
+    pin_now(dt.datetime(2026, 11, 30, 10, 0, tzinfo=BERLIN))
+    old = make_case(
+        org["krmb"], subject="Alt", received_at=dt.datetime(2026, 11, 2, 9, 0, tzinfo=BERLIN)
+    )
+    new = make_case(
+        org["krmb"], subject="Neu", received_at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+    )
+    client.force_login(org["krmb"])
+    page = client.get("/faelle/aufgaben/").content.decode()
+    assert page.index("Alt") < page.index("Neu")
+    assert "überfällig" in page and "in Vertretung" not in page
+    # The Vertretung sees the absent KRM-B's tasks, marked as such (R-O-4).
+    from krm.accounts.models import Absence
+
+    Absence.objects.create(user=org["krmb"], start=dt.date(2026, 11, 30), end=dt.date(2026, 11, 30))
+    client.force_login(org["vertretung"])
+    page = client.get("/faelle/aufgaben/").content.decode()
+    assert old.aktenzeichen in page and new.aktenzeichen in page
+    assert "in Vertretung: KRM-Beauftragte" in page
+    # The start page is Meine Aufgaben for whoever has tasks, the worklist for the others.
+    assert client.get("/").url == "/faelle/aufgaben/"
+    client.force_login(org["mitarbeiter"])
+    assert client.get("/").url == "/faelle/"
+
+
+def test_a_notice_is_read_with_one_click(client, org):
+    case = make_case(org["krmb"], org_unit=org.t711)
+    route.step(org["krmb"], case, "gf_vorlegen", summary="S", proposal="P")
+    client.force_login(org["bl"])
+    page = client.get("/faelle/aufgaben/").content.decode()
+    assert "Zur Kenntnis: neuer Fall, der GF vorgelegt" in page
+    task = case.tasks.get(kind="kenntnis")
+    response = client.post(f"/faelle/aufgaben/{task.pk}/gelesen/")
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.done_at is not None and task.done_by == org["bl"]
+    client.force_login(org["tl"])  # not theirs
+    other = make_case(org["krmb"], org_unit=org.t711)
+    route.step(org["krmb"], other, "gf_vorlegen", summary="S", proposal="P")
+    notice = other.tasks.get(kind="kenntnis")
+    assert client.post(f"/faelle/aufgaben/{notice.pk}/gelesen/").status_code == 403
+    notice.refresh_from_db()
+    assert notice.done_at is None
