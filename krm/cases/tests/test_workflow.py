@@ -53,3 +53,28 @@ def test_status_is_not_assigned_outside_the_workflow():
         if ".status = " in path.read_text():
             offenders.append(str(path))
     assert offenders == []
+
+
+def test_the_person_a_dab_is_about_may_take_no_step_on_it_whatever_else_allows(org):
+    """R-K7, defence in depth: even where another rule would let them (they are the KRM-B
+    here), the person concerned, or their deputy, takes no step on a DAB about them."""
+    import datetime as dt
+
+    import pytest
+    from django.utils import timezone
+
+    from krm.accounts.access import access_for
+    from krm.accounts.models import Absence, User
+    from krm.cases.workflow import check
+    from krm.testing.factories import make_case
+
+    case = make_case(org["krmb"], kind="dienstaufsichtsbeschwerde", staff_concerned=org["krmb"])
+    with pytest.raises(PermissionError):
+        check(TRANSITIONS["notiz"], case, access_for(org["krmb"]))
+    today = timezone.localdate()
+    Absence.objects.create(user=org["krmb"], start=today, end=today + dt.timedelta(days=1))
+    vertretung = User.objects.get(pk=org["vertretung"].pk)  # acts as the absent KRM-B
+    with pytest.raises(PermissionError):
+        check(TRANSITIONS["notiz"], case, access_for(vertretung))
+    other = make_case(org["krmb"], kind="dienstaufsichtsbeschwerde", staff_concerned=org["tl"])
+    check(TRANSITIONS["notiz"], other, access_for(vertretung))  # about someone else: allowed
