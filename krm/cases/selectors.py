@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case as Condition
-from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from krm.accounts.access import Access, access_for
 from krm.accounts.models import OrgUnit, RoleAssignment, User
@@ -319,8 +318,9 @@ def held_as_deputy(task: Task, access: Access) -> bool:
 
 
 def my_tasks(*, user: User, clock: Clock) -> QuerySet[Task]:
-    """Meine Aufgaben: open tasks on cases the user may read; overdue first, then by due
-    date (none: last), oldest first."""
+    """Meine Aufgaben: open tasks on cases the user may read, by due date (overdue ones
+    come first by themselves; none: last), oldest first. The case rule is applied through
+    the join, not as a list of case ids."""
     access = access_for(user)
     readable = permissions.visibility_for(access).q(contents_only=True)
     if readable is None:
@@ -328,7 +328,7 @@ def my_tasks(*, user: User, clock: Clock) -> QuerySet[Task]:
     return (
         Task.objects.open()
         .filter(task_filter(access))
-        .filter(case__in=Case.objects.filter(readable).values("pk"))
+        .filter(_through_case(readable))
         .select_related("case")
         .only(
             "id",
@@ -350,19 +350,21 @@ def my_tasks(*, user: User, clock: Clock) -> QuerySet[Task]:
             "case__jobcenter_id",
             "case__status",
         )
-        .order_by(
-            _overdue_first(clock),
-            F("due").asc(nulls_last=True),
-            "created_at",
-            "id",
-        )
+        .order_by(F("due").asc(nulls_last=True), "created_at", "id")
     )
 
 
-def _overdue_first(clock: Clock) -> Any:
-    return Condition(
-        When(due__lt=clock.today, then=Value(0)), default=Value(1), output_field=IntegerField()
-    ).asc()
+def _through_case(rule: Q) -> Q:
+    """A rule over case columns as a rule over tasks (`case__…`)."""
+    result = Q()
+    result.connector, result.negated = rule.connector, rule.negated
+    for child in rule.children:
+        if isinstance(child, Q):
+            result.children.append(_through_case(child))
+        else:
+            lookup, value = child
+            result.children.append((f"case__{lookup}", value))
+    return result
 
 
 def assigned_usernames(case_ids: Iterable[int]) -> dict[int, list[str]]:
