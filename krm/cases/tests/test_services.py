@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from krm.accounts.access import access_for
 from krm.audit.models import Event, EventType
 from krm.audit.services import retention_deletion
 from krm.cases import services
@@ -341,3 +342,18 @@ def test_no_reaction_is_registered_at_the_gf_level(org):
         make_case(org["krmb"], escalation_level=3)
     assert "escalation_level" in refused.value.message_dict
     assert make_case(org["krmb"], escalation_level=2).escalation_level == 2
+
+
+def test_the_closing_guard_alone_refuses_an_unanswered_letter(org):
+    """The state allows closing (`eingegangen` is a source of `abschliessen`), the KRM-B may
+    close: only the guard refuses a letter that has not been answered yet."""
+    from krm.cases.workflow import TRANSITIONS
+
+    case = make_case(org["krmb"])  # a letter, eingegangen
+    closing = TRANSITIONS["abschliessen"]
+    assert case.status in closing.sources and closing.allowed(access_for(org["krmb"]), case)
+    with pytest.raises(services.StepRefused, match="noch nicht beantwortet"):
+        route.step(org["krmb"], case, "abschliessen", outcome="berechtigt")
+    # The same step on a complaint taken on the phone and settled at once is allowed.
+    phoned = make_case(org["krmb"], channel="telefon")
+    assert route.step(org["krmb"], phoned, "abschliessen", outcome="berechtigt").closed_at
