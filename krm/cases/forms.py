@@ -132,6 +132,19 @@ class BaseCaseForm(CustomerFieldsMixin, forms.Form):
         return {**data, "customer": self.customer_data()}
 
 
+# The case's own fields, in the order the case form shows them (the kind comes first).
+CASE_FIELDS = (
+    "channel",
+    "received_at",
+    "subject",
+    "text",
+    "org_unit",
+    "staff_concerned",
+    "topics",
+    "escalation_level",
+)
+
+
 class CaseForm(BaseCaseForm):
     """The full registration and the edit form of the KRM-B."""
 
@@ -168,17 +181,7 @@ class CaseForm(BaseCaseForm):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    field_order = [
-        "kind",
-        "channel",
-        "received_at",
-        "subject",
-        "text",
-        "org_unit",
-        "staff_concerned",
-        "topics",
-        "escalation_level",
-    ]
+    field_order = ["kind", *CASE_FIELDS]
 
     def clean_sender_type(self) -> str:
         return self.cleaned_data.get("sender_type") or SenderType.KUNDE
@@ -475,17 +478,7 @@ class DisclosureSearchForm(forms.Form):
 # --- merging an edit made on an old version (issue 7) ----------------------------------------
 
 MERGE_SALT = "krm.cases.edit-merge"
-EDIT_FIELDS = (
-    "channel",
-    "received_at",
-    "subject",
-    "text",
-    "org_unit",
-    "staff_concerned",
-    "topics",
-    "escalation_level",
-    *(f"customer_{name}" for name in Customer.FIELDS),
-)
+EDIT_FIELDS = (*CASE_FIELDS, *(f"customer_{name}" for name in Customer.FIELDS))
 
 
 def edit_values(case: Case) -> dict[str, Any]:

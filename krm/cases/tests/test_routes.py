@@ -64,9 +64,9 @@ def reload(case: Case) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
-def actions(case: Case) -> set[tuple[str, str, str | None, str, str | None]]:
-    """The open action tasks: (step, who, assignee, role, unit)."""
-    return {
+def _open_tasks(case: Case, kind: str) -> list[tuple[str, str, str | None, str, str | None]]:
+    """The case's open tasks of a kind: (step, who, assignee, role, unit)."""
+    return [
         (
             t.step,
             t.who,
@@ -74,25 +74,18 @@ def actions(case: Case) -> set[tuple[str, str, str | None, str, str | None]]:
             t.role,
             t.unit.code if t.unit else None,
         )
-        for t in Task.objects.open()
-        .filter(case=case, kind=Task.Kind.AKTION)
-        .select_related("assignee", "unit")
-    }
+        for t in Task.objects.open().filter(case=case, kind=kind).select_related("assignee", "unit")
+    ]
+
+
+def actions(case: Case) -> set[tuple[str, str, str | None, str, str | None]]:
+    """The open action tasks: (step, who, assignee, role, unit)."""
+    return set(_open_tasks(case, Task.Kind.AKTION))
 
 
 def notices(case: Case) -> set[tuple[str, str | None, str, str | None]]:
     """The open "zur Kenntnis" tasks: (who, assignee, role, unit)."""
-    return {
-        (
-            t.who,
-            t.assignee.username if t.assignee else None,
-            t.role,
-            t.unit.code if t.unit else None,
-        )
-        for t in Task.objects.open()
-        .filter(case=case, kind=Task.Kind.KENNTNIS)
-        .select_related("assignee", "unit")
-    }
+    return {row[1:] for row in _open_tasks(case, Task.Kind.KENNTNIS)}
 
 
 def role_task(state: str, who: str, role: str, unit: str | None = None) -> tuple:

@@ -6,9 +6,9 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from krm.api.models import ApiToken
 from krm.cases import services
