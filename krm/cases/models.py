@@ -24,7 +24,7 @@ from .kinds import (
     Signer,
     WiderspruchOutcome,
 )
-from .workflow import OPEN_STATUSES, Status
+from .states import OPEN_STATUSES, Status
 
 __all__ = ["FilePlanEntry", "Topic"]  # Jobcenter configuration, used with the cases
 

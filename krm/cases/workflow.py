@@ -43,6 +43,7 @@ from .kinds import (
     WiderspruchOutcome,
     is_in_scope,
 )
+from .states import CLOSED_STATUSES, OPEN_STATUSES, Status, initial_status  # noqa: F401 (the table)
 
 if TYPE_CHECKING:
     from krm.accounts.models import OrgUnit, User
@@ -53,28 +54,8 @@ if TYPE_CHECKING:
 # --- 1. States ----------------------------------------------------------------------------
 
 
-class Status(models.TextChoices):
-    EINGEGANGEN = "eingegangen", "eingegangen"
-    BEI_GF = "bei_gf", "zur Abverfügung bei der GF"
-    ABVERFUEGT = "abverfuegt", "abverfügt"
-    BEI_BL = "bei_bl", "bei der Bereichsleitung"
-    IN_BEARBEITUNG = "in_bearbeitung", "in Bearbeitung"
-    IN_PRUEFUNG = "in_pruefung", "in Prüfung bei der KRM-B"
-    ZUR_ZEICHNUNG = "zur_zeichnung", "zur Zeichnung"
-    IN_ABSTIMMUNG = "in_abstimmung", "in Abstimmung mit AA und RD"
-    ZUM_VERSAND = "zum_versand", "gezeichnet, zum Versand"
-    BEANTWORTET = "beantwortet", "beantwortet"
-    ABGESCHLOSSEN = "abgeschlossen", "abgeschlossen"
-    WEITERGELEITET = "weitergeleitet", "weitergeleitet (kein KRM)"
-
-
-# Statuses in which deadlines run and the case is in the worklists.
-CLOSED_STATUSES = frozenset({Status.ABGESCHLOSSEN, Status.WEITERGELEITET})
-OPEN_STATUSES = frozenset(set(Status) - CLOSED_STATUSES)
-
-
-def initial_status(kind: str) -> str:
-    return Status.EINGEGANGEN if is_in_scope(kind) else Status.WEITERGELEITET
+# `Status`, the open and closed sets and the initial status live in states.py (the models
+# read them there); they are the first part of this table.
 
 
 # --- 2. Who acts in each state ------------------------------------------------------------
