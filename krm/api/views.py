@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView
@@ -251,6 +252,7 @@ class CaseDetailView(generics.GenericAPIView):
         return Response(_represent(request, case))
 
 
+@csrf_exempt  # API clients send no CSRF cookie: an unknown path is a JSON 404 for every method
 def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     return JsonResponse({"detail": "Nicht gefunden."}, status=404)
 
