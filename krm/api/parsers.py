@@ -71,9 +71,17 @@ class BoundedJSONParser(JSONParser):
         if _too_deep(text):
             raise exceptions.ParseError("Der Inhalt ist zu tief verschachtelt.")
         try:
-            return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+            data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
         except (ValueError, RecursionError):
             raise exceptions.ParseError("Der Inhalt ist kein gültiges JSON.") from None
+        try:
+            # "\ud800" is valid JSON but no character: nothing could store or show it.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise exceptions.ParseError(
+                "Der Inhalt enthält ungültige Zeichen (einzelne Ersatzzeichen)."
+            ) from None
+        return data
 
 
 def _refuse_constant(name: str) -> None:

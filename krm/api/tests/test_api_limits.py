@@ -105,3 +105,21 @@ def test_what_json_does_not_allow_is_a_german_400(client: Client, auth: dict, bo
     response = _post(client, auth, body.encode("latin-1"))
     assert response.status_code == 400
     assert response.json() == {"detail": "Der Inhalt ist kein gültiges JSON."}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases", "transitions"])
+def test_a_lone_surrogate_is_a_german_400_not_a_crash(
+    client: Client, org: Any, auth: dict, path: str
+) -> None:
+    """Valid JSON, but "\\ud800" is no character (found by an attack on the step API)."""
+    case = make_case(org["krmb"])
+    url = f"/api/v1/cases/{case.pk}/transitions" if path == "transitions" else path
+    body = (
+        '{"name": "notiz", "data": {"text": "x\\ud800"}, "version": 1}'
+        if path == "transitions"
+        else '{"kind": "beschwerde", "channel": "brief", "subject": "x\\ud800"}'
+    )
+    response = client.post(url, body.encode(), content_type="application/json", **auth)
+    assert response.status_code == 400
+    assert "ungültige Zeichen" in response.json()["detail"]
+    assert Case.objects.count() == 1
