@@ -226,7 +226,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "cases:worklist"
+LOGIN_REDIRECT_URL = "/"  # the start page: Meine Aufgaben for whoever has tasks
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "de"

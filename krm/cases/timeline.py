@@ -243,11 +243,13 @@ def show(value: Any, key: str, names: Names) -> str:
         return str(enum(value).label) if value in enum.values else value
     if isinstance(value, bool):
         return "ja" if value else "nein"
-    if key in MOMENTS and isinstance(value, str):
+    if key in MOMENTS and isinstance(value, str) and "T" in value:
         try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
+        if timezone.is_naive(moment):
+            return f"{moment:%d.%m.%Y %H:%M} Uhr"
         return f"{timezone.localtime(moment):%d.%m.%Y %H:%M} Uhr"
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:

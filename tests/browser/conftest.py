@@ -20,8 +20,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
+    Locator,
     Page,
     Response,
+    expect,
     sync_playwright,
 )
 
@@ -141,3 +143,52 @@ def login(page: Page, site: str, username: str, checks: PageChecks | None = None
     page.get_by_label("Benutzername").fill(username)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("^Anmelden$")).click()
+
+
+def logout(page: Page) -> None:
+    """Abmelden is a POST form in the header."""
+    page.get_by_role("button", name="Abmelden").click()
+    expect(page.get_by_role("heading", level=1, name="Anmelden")).to_be_visible()
+
+
+def field(scope: Page | Locator, label: str) -> Locator:
+    """A form field by its label, which may carry " (Pflichtfeld)" after the name."""
+    return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \(Pflichtfeld\))?$"))
+
+
+def stand(page: Page) -> Locator:
+    """The case page's section "Stand: <status>": the open tasks and the user's next steps."""
+    return page.get_by_role("region", name=re.compile("^Stand: "))
+
+
+def step_summary(page: Page, label: str) -> Locator:
+    """The button (a <summary>) that unfolds the form of the step `label`."""
+    return (
+        stand(page)
+        .locator("details.step > summary")
+        .filter(has_text=re.compile(rf"^{re.escape(label)}$"))
+    )
+
+
+def open_step(page: Page, label: str) -> Locator:
+    """Unfold the step `label` on the case page, as a person would; return its <details>
+    (its form's submit button carries the same label)."""
+    step_summary(page, label).click()
+    exact = re.compile(rf"^{re.escape(label)}$")
+    details = (
+        stand(page).locator("details.step").filter(has=page.locator("summary", has_text=exact))
+    )
+    expect(details).to_have_attribute("open", "")
+    return details
+
+
+def timeline_entry(page: Page, headline: str) -> Locator:
+    """The timeline's entry (not one of its detail lines) whose sentence is `headline`."""
+    timeline = page.get_by_role("region", name="Verlauf")
+    return timeline.get_by_role("listitem").filter(has=page.get_by_text(headline, exact=True))
+
+
+def take_step(page: Page, details: Locator, label: str) -> None:
+    """Submit the unfolded step's form; the case page says it is done."""
+    details.locator("form").get_by_role("button", name=label, exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(f"Erledigt: {label}.")

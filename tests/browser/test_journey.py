@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from krm.conftest import Org
 from krm.testing.factories import make_case
 
-from .conftest import PageChecks, login
+from .conftest import PageChecks, login, stand, timeline_entry
 
 pytestmark = pytest.mark.browser
 
@@ -68,8 +68,17 @@ def test_counter_complaint_reaches_krmb_worklist_and_case_page(
     expect(page.get_by_role("heading", level=1, name="Anmelden")).to_be_visible()
     expect(page.get_by_role("button", name="Abmelden")).to_have_count(0)
 
-    # The KRM-B finds the case in the worklist, listed and by search.
+    # The KRM-B has it in Meine Aufgaben (to prepare and pass on) …
     login(page, site, "krmb", checks)
+    checks.check("Startseite (krmb)")
+    nav.get_by_role("link", name="Meine Aufgaben").click()
+    task = page.get_by_role("row").filter(has=page.get_by_role("link", name=aktenzeichen))
+    expect(task).to_contain_text("Fall vorbereiten und weitergeben")
+    expect(task).to_contain_text(SUBJECT)
+    checks.check("Meine Aufgaben (krmb)")
+
+    # … and finds it in the worklist, listed and by search.
+    nav.get_by_role("link", name="Arbeitsliste").click()
     expect(page).to_have_url(f"{site}/faelle/")
     expect(page.get_by_role("link", name=aktenzeichen)).to_be_visible()
     checks.check("Arbeitsliste (krmb)")
@@ -88,8 +97,16 @@ def test_counter_complaint_reaches_krmb_worklist_and_case_page(
     expect(page.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
     customer = page.get_by_role("region", name="Kundin / Kunde")
     expect(customer).to_contain_text(CUSTOMER)
-    timeline = page.get_by_role("region", name="Verlauf")
-    expect(timeline.get_by_role("listitem").filter(has_text="Fall erfasst")).to_have_count(1)
+    captured = timeline_entry(
+        page,
+        f"{org['mitarbeiter'].get_full_name()} hat die Kundenreaktion in der "
+        "Schnellerfassung erfasst.",
+    )
+    expect(captured).to_have_count(1)
+    expect(stand(page).get_by_role("heading", level=2)).to_have_text("Stand: eingegangen")
+    expect(stand(page).get_by_role("listitem").first).to_contain_text(
+        "Fall vorbereiten und weitergeben – bei KRM-Beauftragte"
+    )
     checks.check("Fallseite (krmb)")
 
     checks.assert_clean()
@@ -108,6 +125,9 @@ def test_quick_capture_error_is_announced_with_its_field(page: Page, site: str) 
 def test_worklist_counts_a_single_case_as_1_fall(page: Page, site: str, org: Org) -> None:
     make_case(org["krmb"])
     login(page, site, "krmb")
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
+        "link", name="Arbeitsliste"
+    ).click()
     expect(page.get_by_role("heading", level=2, name=re.compile(r"^\d+ F"))).to_have_text(
         "1 Fall", timeout=1000
     )

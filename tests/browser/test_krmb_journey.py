@@ -1,5 +1,9 @@
 """End to end in real Chromium: the KRM-B registers a Petition and carries it to its close.
 
+The KRM-B's own steps go through the case page's step buttons and forms; the steps of GF,
+BL and TL in between are taken through the service (their screens are walked in
+test_workflow_journey.py).
+
 R-A1 (Aktenzeichen II-6003-… for a Petition, II-6002-… for an Eingabe), R-W5.1 (Petitionen
 and Eingaben are "Sofortsache": the badge "Eilt"), R-Q1/R-Q2 (Eingangsbestätigung within 3,
 Abschluss within 10 Berlin working days, the day of receipt not counted), R-K10 (correcting
@@ -13,11 +17,24 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
+from krm.cases.models import Case
 from krm.conftest import Org
+from krm.testing import route
 
-from .conftest import PageChecks, login
+from .conftest import (
+    PageChecks,
+    field,
+    login,
+    logout,
+    open_step,
+    stand,
+    step_summary,
+    take_step,
+    timeline_entry,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -37,30 +54,30 @@ EMAIL = "max.petent@example.org"
 INVALID_EMAIL_MESSAGE = "Bitte geben Sie eine gültige E-Mail-Adresse ein."
 
 
-def field(page: Page, label: str) -> Locator:
-    """A form field by its label, which may carry " (Pflichtfeld)" after the name."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \(Pflichtfeld\))?$"))
-
-
-def timeline_entry(page: Page, text: str) -> Locator:
-    """The timeline's entry (not one of its detail lines) whose event type is `text`."""
-    timeline = page.get_by_role("region", name="Verlauf")
-    return timeline.get_by_role("listitem").filter(has=page.get_by_text(text, exact=True))
-
-
 def worklist_search(page: Page, query: str, status: str | None = None) -> Locator:
     """Filter the worklist through its form; return the result table."""
     field(page, "Suche").fill(query)
     if status is not None:
+        page.get_by_text("Weitere Filter", exact=True).click()  # the other filters are folded
         field(page, "Status").select_option(label=status)
     page.get_by_role("button", name="Filtern").click()
     expect(page).to_have_url(re.compile(r"[?&]q="))
     return page.get_by_role("table", name=re.compile("^Arbeitsliste"))
 
 
+def expect_stand(page: Page, status: str, task: str | None = None) -> None:
+    """The "Stand" section names the status and, while it is open, the KRM-B's next task."""
+    expect(stand(page).get_by_role("heading", level=2)).to_have_text(f"Stand: {status}")
+    if task is not None:
+        expect(stand(page).get_by_role("listitem")).to_have_text(
+            re.compile(rf"^{re.escape(task)} – bei ")
+        )
+
+
 def test_krmb_registers_petition_and_carries_it_to_close(
     page: Page, checks: PageChecks, site: str, org: Org
 ) -> None:
+    krmb = org["krmb"].get_full_name()
     login(page, site, "krmb", checks)
     expect(page).to_have_url(f"{site}/faelle/")
     checks.check("Arbeitsliste (krmb)")
@@ -132,26 +149,26 @@ def test_krmb_registers_petition_and_carries_it_to_close(
     for topic in TOPICS:
         expect(data).to_contain_text(topic)
     expect(page.get_by_role("region", name="Kundin / Kunde")).to_contain_text(EMAIL)
-    expect(timeline_entry(page, "Fall erfasst")).to_have_count(1)
+    expect(timeline_entry(page, f"{krmb} hat die Kundenreaktion erfasst.")).to_have_count(1)
+    expect_stand(page, "eingegangen", "Fall vorbereiten und weitergeben")
     checks.check("Fallseite nach Registrierung")
 
-    # 3. The Eingangsbestätigung is recorded as sent.
-    page.get_by_role("button", name="Eingangsbestätigung als versandt erfassen").click()
-    expect(page.get_by_role("status")).to_contain_text(
-        "Der Versand der Eingangsbestätigung ist erfasst."
-    )
+    # 3. The Eingangsbestätigung is recorded as sent, naming the contact person.
+    step = open_step(page, "Eingangsbestätigung erfassen")
+    field(step, "genannte Ansprechperson").fill("Herr Beispiel, KRM")
+    take_step(page, step, "Eingangsbestätigung erfassen")
     expect(deadlines).to_contain_text(
         re.compile(rf"Eingangsbestätigung\s*fällig {ACKNOWLEDGEMENT_DUE} – versandt")
     )
-    expect(timeline_entry(page, "Eingangsbestätigung versandt")).to_have_count(1)
-    expect(
-        page.get_by_role("button", name="Eingangsbestätigung als versandt erfassen")
-    ).to_have_count(0)
+    acknowledged = timeline_entry(page, f"{krmb} hat die Eingangsbestätigung erfasst.")
+    expect(acknowledged).to_have_count(1)
+    expect(acknowledged).to_contain_text("Ansprechperson: Herr Beispiel, KRM")
+    expect(step_summary(page, "Eingangsbestätigung erfassen")).to_have_count(0)
     checks.check("Fallseite nach Eingangsbestätigung")
 
     # 4. The Betreff is edited; the timeline shows the change.
-    page.get_by_role("navigation", name="Aktionen zum Fall").get_by_role(
-        "link", name="Bearbeiten"
+    page.get_by_role("navigation", name="Daten des Falls").get_by_role(
+        "link", name="Daten bearbeiten"
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{petition_az} bearbeiten")
     expect(field(page, "Betreff")).to_have_value(SUBJECT)
@@ -160,13 +177,13 @@ def test_krmb_registers_petition_and_carries_it_to_close(
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_role("status")).to_contain_text("Die Änderungen sind gespeichert.")
     expect(page.get_by_role("heading", level=1)).to_contain_text(NEW_SUBJECT)
-    change = timeline_entry(page, "Daten geändert")
+    change = timeline_entry(page, f"{krmb} hat die Daten geändert.")
     expect(change).to_have_count(1)
-    expect(change.get_by_role("listitem")).to_have_text([f"Betreff: {SUBJECT} → {NEW_SUBJECT}"])
+    expect(change.get_by_role("listitem")).to_have_text(["Betreff geändert"])
     checks.check("Fallseite nach Bearbeiten")
 
     # 5. The kind is corrected to Eingabe: a new Aktenzeichen, the old one stays (R-K10).
-    page.get_by_role("navigation", name="Aktionen zum Fall").get_by_role(
+    page.get_by_role("navigation", name="Daten des Falls").get_by_role(
         "link", name="Art korrigieren"
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Art korrigieren: {petition_az}")
@@ -179,7 +196,10 @@ def test_krmb_registers_petition_and_carries_it_to_close(
     eingabe_az = EINGABE_AZ.search(heading.inner_text()).group()
     expect(page.get_by_text(f"Frühere Aktenzeichen: {petition_az}", exact=True)).to_be_visible()
     expect(page.get_by_text("Eilt (Sofortsache)", exact=True)).to_be_visible()  # still urgent
-    expect(timeline_entry(page, "Art korrigiert")).to_have_count(1)
+    corrected = timeline_entry(page, f"{krmb} hat die Art korrigiert.")
+    expect(corrected).to_have_count(1)
+    expect(corrected).to_contain_text("Art: Petition → Eingabe")
+    expect(corrected).to_contain_text(f"Aktenzeichen: {petition_az} → {eingabe_az}")
     case_url = page.url
     checks.check("Fallseite nach Art korrigieren")
 
@@ -190,17 +210,81 @@ def test_krmb_registers_petition_and_carries_it_to_close(
     expect(table.get_by_role("link", name=eingabe_az)).to_be_visible()
     checks.check("Arbeitsliste, Suche nach altem Aktenzeichen")
 
-    # 6. The case is closed with its outcome.
+    # 6. Along its route to the close (R-W5): the KRM-B presents the Verfügungsblatt with the
+    # body that asked …
     page.goto(case_url)
-    field(page, "Ergebnis").select_option(label="teilweise berechtigt")
-    page.get_by_role("button", name="Ergebnis erfassen und abschließen").click()
-    expect(page.get_by_role("status")).to_contain_text("Der Fall ist abgeschlossen.")
+    checks.check("Fallseite vor der Vorlage")
+    step = open_step(page, "Verfügungsblatt der GF vorlegen")
+    field(step, "Sachverhalt (Zusammenfassung)").fill("WBA seit acht Wochen unbearbeitet.")
+    field(step, "Vorschlag").fill("Team 711 nimmt Stellung, GF zeichnet.")
+    field(step, "anfragende Stelle").fill("Petitionsausschuss des Abgeordnetenhauses")
+    take_step(page, step, "Verfügungsblatt der GF vorlegen")
+    expect_stand(page, "zur Abverfügung bei der GF", "Abverfügung treffen")
+    expect(page.get_by_role("region", name="Daten")).to_contain_text(
+        "Petitionsausschuss des Abgeordnetenhauses"
+    )
+    checks.check("Fallseite bei der GF")
+    # … the GF decides (Team 711, the GF signs) …
+    case = route.step(
+        org["gf"],
+        Case.objects.get(aktenzeichen=eingabe_az),
+        "abverfuegen",
+        org_unit="711",
+        signer="gf",
+        acknowledgement=True,
+    )
+    # … the KRM-B passes it to the Bereich …
+    page.reload()
+    expect_stand(page, "abverfügt", "Abverfügung an den Bereich weitergeben")
+    checks.check("Fallseite abverfügt")
+    take_step(page, open_step(page, "An die Bereichsleitung geben"), "An die Bereichsleitung geben")
+    expect_stand(page, "bei der Bereichsleitung", "Teamleitung zuweisen")
+    checks.check("Fallseite bei der BL")
+    # … the BL names the TL, who drafts the Stellungnahme and submits it …
+    route.step(org["bl"], case, "tl_zuweisen", handler="tl")
+    route.step(org["tl"], case, "entwurf", draft="Stellungnahme des Teams 711 …")
+    route.step(org["tl"], case, "vorlegen")
+    # … the KRM-B reviews it …
+    page.reload()
+    expect_stand(page, "in Prüfung bei der KRM-B", "Stellungnahme prüfen")
+    checks.check("Fallseite in Prüfung")
+    step = open_step(page, "Geprüft: zur Zeichnung")
+    for point in ("Form in Ordnung", "klar und verständlich", "vollständig", "plausibel"):
+        field(step, point).check()
+    take_step(page, step, "Geprüft: zur Zeichnung")
+    expect_stand(page, "zur Zeichnung", "Antwort zeichnen")
+    checks.check("Fallseite zur Zeichnung")
+    # … the GF signs (petitions and Eingaben: always the GF) …
+    route.step(org["gf"], case, "zeichnen")
+    # … the KRM-B records the sending with the number of copies …
+    page.reload()
+    expect_stand(page, "gezeichnet, zum Versand", "Versand erfassen")
+    checks.check("Fallseite zum Versand")
+    step = open_step(page, "Versand erfassen")
+    field(step, "versandt am").fill(timezone.localdate().isoformat())
+    field(step, "Ausfertigungen").fill("2")
+    checks.assert_clean()  # every page so far, whatever happens next
+    take_step(page, step, "Versand erfassen")
+    expect_stand(page, "beantwortet", "Ergebnis erfassen und austragen")
+    sent = timeline_entry(page, f"{krmb} hat den Versand erfasst.")
+    expect(sent).to_contain_text("Ausfertigungen: 2")
+    expect(sent).to_contain_text("an: Petitionsausschuss des Abgeordnetenhauses")
+    checks.check("Fallseite beantwortet")
+
+    # … and closes it with its outcome, confirming.
+    step = open_step(page, "Ergebnis erfassen und austragen")
+    field(step, "Ergebnis").select_option(label="teilweise berechtigt")
+    field(step, "Ja: Den Fall jetzt austragen.").check()
+    take_step(page, step, "Ergebnis erfassen und austragen")
     expect(page.get_by_text("Status: abgeschlossen", exact=True)).to_be_visible()
+    expect_stand(page, "abgeschlossen")
     expect(page.get_by_role("region", name="Daten")).to_contain_text(
         re.compile(r"Ergebnis\s*teilweise berechtigt")
     )
-    expect(timeline_entry(page, "Status geändert")).to_have_count(1)
-    expect(page.get_by_role("button", name="Ergebnis erfassen und abschließen")).to_have_count(0)
+    expect(
+        timeline_entry(page, f"{krmb} hat das Ergebnis erfasst und den Fall ausgetragen.")
+    ).to_have_count(1)
+    expect(step_summary(page, "Ergebnis erfassen und austragen")).to_have_count(0)
     checks.check("Fallseite nach Abschluss")
 
     # Closed: not in the default worklist (open cases), but with Status "alle".
@@ -212,12 +296,11 @@ def test_krmb_registers_petition_and_carries_it_to_close(
     row = table.get_by_role("row").filter(has=page.get_by_role("link", name=eingabe_az))
     expect(row).to_have_count(1)
     expect(row).to_contain_text(NEW_SUBJECT)
-    expect(row.get_by_role("cell").last).to_have_text("abgeschlossen")
+    expect(row.locator("td[data-label=Status]")).to_have_text("abgeschlossen")
     checks.check("Arbeitsliste, Status alle")
 
     # 7. Log out.
-    page.get_by_role("button", name="Abmelden").click()
-    expect(page.get_by_role("heading", level=1, name="Anmelden")).to_be_visible()
+    logout(page)
     expect(page.get_by_role("button", name="Abmelden")).to_have_count(0)
     checks.check("Abgemeldet")
 

@@ -18,17 +18,12 @@ from krm.cases import services
 from krm.conftest import Org
 from krm.testing.factories import make_case
 
-from .conftest import PageChecks, login
+from .conftest import PageChecks, login, logout, timeline_entry
 
 pytestmark = pytest.mark.browser
 
 OLD_NAME = "Erika Musterfrau"
 NEW_NAME = "Erika Mustermann"
-
-
-def logout(page: Page) -> None:
-    page.get_by_role("button", name="Abmelden").click()
-    expect(page.get_by_role("heading", level=1, name="Anmelden")).to_be_visible()
 
 
 def test_read_log_rectification_disclosure_and_confidential_cases(
@@ -89,6 +84,12 @@ def test_read_log_rectification_disclosure_and_confidential_cases(
     expect(page.get_by_role("status")).to_contain_text("Die Daten sind berichtigt.")
     timeline = page.get_by_role("region", name="Verlauf")
     expect(timeline).to_contain_text("Daten berichtigt (Art. 16 DSGVO)")
+    rectified = timeline_entry(
+        page, f"{krmb.get_full_name()} hat Daten berichtigt (Art. 16 DSGVO)."
+    )
+    expect(rectified.get_by_role("listitem")).to_have_text(
+        ["betrifft: Kundendaten: Name", "Grund: Anruf der Kundin"]
+    )
     expect(page.locator("main")).not_to_contain_text(OLD_NAME)
     checks.check("Fallseite nach Berichtigung")
 

@@ -589,3 +589,44 @@ def test_a_notice_is_read_with_one_click(client, org):
     assert client.post(f"/faelle/aufgaben/{notice.pk}/gelesen/").status_code == 403
     notice.refresh_from_db()
     assert notice.done_at is None
+
+
+def test_every_page_of_a_case_renders_along_its_whole_route(client, org):
+    """The case page after each step of the letter route (and the timeline's every line)."""
+    case = make_case(org["krmb"], org_unit=org.t711, customer={"name": "Erika"})
+    client.force_login(org["krmb"])
+    seen = []
+    for name in STEP_DATA:
+        case = route.step(org[STEP_ACTOR.get(name, "krmb")], case, name, **STEP_DATA[name])
+        assert client.get(f"/faelle/{case.pk}/").status_code == 200, name
+    for actor, name, data in (
+        ("tl", "entwurf", {"draft": "Sehr geehrte Kundin …"}),
+        ("tl", "vorlegen", {}),
+        ("krmb", "pruefung_bestanden", route.CHECKED),
+        ("tl", "zeichnen", {}),
+        ("krmb", "versenden", {"on": route.today()}),
+        ("krmb", "abschliessen", {"outcome": "berechtigt", "informed_via": "brief"}),
+    ):
+        case = route.step(org[actor], case, name, **data)
+        assert client.get(f"/faelle/{case.pk}/").status_code == 200, name
+    route.step(org["krmb"], case, "eskalieren", reason="Kunde widerspricht")
+    tl = route.step(org["bl"], case, "frist_gefaehrdet", reason="Urlaub")
+    route.step(
+        org["krmb"],
+        tl,
+        "zwischennachricht",
+        tl_consulted=True,
+        bl_consulted=True,
+        new_due="2027-01-15",
+        sent_on=route.today(),
+    )
+    page = client.get(f"/faelle/{case.pk}/").content.decode()
+    for sentence in (
+        "hat den Versand erfasst.",
+        "hat das Ergebnis erfasst und den Fall ausgetragen.",
+        "hat den Fall eskaliert.",
+        "hat die Zwischennachricht erfasst.",
+    ):
+        assert sentence in page
+        seen.append(sentence)
+    assert f"versandt: {timezone.localdate():%d.%m.%Y}" in page
