@@ -506,19 +506,28 @@ def posted_values(data: Any) -> dict[str, Any]:
     return values
 
 
-def merge_token(base: dict[str, Any], choose: Iterable[str] = ()) -> str:
-    """What the user loaded (and the fields they must decide), signed into the form."""
-    return signing.dumps({"base": base, "choose": list(choose)}, salt=MERGE_SALT, compress=True)
+MERGE_MAX_AGE = 12 * 3600  # seconds: an edit page older than a working day is loaded anew
 
 
-def read_merge_token(token: str | None) -> dict[str, Any] | None:
+def merge_token(base: dict[str, Any], version: int, choose: Iterable[str] = ()) -> str:
+    """What the user loaded, at which version, and the fields they must decide: signed into
+    the form (the page shows the same values)."""
+    state = {"base": base, "version": version, "choose": list(choose)}
+    return signing.dumps(state, salt=MERGE_SALT, compress=True)
+
+
+def read_merge_token(token: str | None, version: Any) -> dict[str, Any] | None:
+    """The state the form was made with; None if absent, forged, stale or made for another
+    version than the one sent (the save is then refused: nothing is overwritten blindly)."""
     if not token:
         return None
     try:
-        state = signing.loads(token, salt=MERGE_SALT)
+        state = signing.loads(token, salt=MERGE_SALT, max_age=MERGE_MAX_AGE)
     except signing.BadSignature:
         return None
-    return state if isinstance(state, dict) and isinstance(state.get("base"), dict) else None
+    if not isinstance(state, dict) or not isinstance(state.get("base"), dict):
+        return None
+    return state if str(state.get("version")) == str(version) else None
 
 
 def shown(form: forms.Form, name: str, value: Any) -> str:

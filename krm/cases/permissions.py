@@ -35,7 +35,7 @@ from django.http import Http404
 
 from krm.accounts.access import Access, Grant, access_for
 from krm.accounts.models import User
-from krm.accounts.roles import Role
+from krm.accounts.roles import CASE_ROLES, Role
 
 from .kinds import CONFIDENTIAL, Kind
 from .models import Case
@@ -129,7 +129,7 @@ def _grant_clauses(grant: Grant, access: Access) -> list[Clause]:
         return [Clause()]
     clauses = []
     holder = grant.principal_id or access.user_id
-    if holder is not None:
+    if holder is not None and grant.roles & CASE_ROLES:
         # Whoever a case is assigned to (a TL from elsewhere, a Führungskraft for a DAB,
         # a staff member it was delegated to) reads it; so does their deputy.
         people = frozenset({holder})

@@ -70,10 +70,21 @@ def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) ->
     only when searched for by its Aktenzeichen: in a list its place (open before closed,
     by deadline) would tell its status. `confidential_captures` lists them apart."""
     f = filters
-    by_aktenzeichen = bool(f.q.strip()) and az.parse_fragment(f.q) is not None
+    # Only a full Aktenzeichen (one case) may show what one can only know to exist: a
+    # fragment matches several, whose order would tell the hidden one's state.
+    by_aktenzeichen = bool(f.q.strip()) and az.parse(f.q) is not None
     # Filtering by what one may not know (status, channel, unit, topic, deadline) would tell
     # it through the count: then such a case stays out, even when named.
-    looks_inside = bool(f.channel or f.status or f.deadline_state or f.org_unit or f.topic)
+    looks_inside = bool(
+        f.channel
+        or f.status
+        or f.deadline_state
+        or f.org_unit
+        or f.topic
+        or f.waiting_for_me
+        or f.escalation_level
+        or f.urgent is not None
+    )
     qs = permissions.visible_cases(user, contents_only=looks_inside or not by_aktenzeichen)
     if f.mine:
         qs = qs.filter(captured_by=user)
@@ -267,7 +278,7 @@ def readable_case_ids(*, user: User, ids: set[int]) -> tuple[frozenset[int], fro
 # --- tasks -------------------------------------------------------------------------------
 
 # Roles whose tasks are not tied to a unit: whoever holds the role does them.
-UNIT_FREE_ROLES = (Role.KRMB, Role.GF, Role.DSB)
+UNIT_FREE_ROLES = (Role.KRMB, Role.GF, Role.DSB, Role.VERTRETUNG)
 
 
 def _grant_task_filter(grant: Any, access: Access) -> Q:

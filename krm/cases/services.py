@@ -514,6 +514,17 @@ def update_case(
                 if "customer" in changes
                 else None
             )
+            concerned = changes.get("staff_concerned", case.staff_concerned)
+            if (
+                case.kind == Kind.DIENSTAUFSICHTSBESCHWERDE
+                and concerned is not None
+                and concerned.pk in (case.handler_id, case.delegate_id)
+            ):
+                # R-K7: whoever handles a DAB is never the person it is about.
+                errors["staff_concerned"] = [
+                    "Wer die Dienstaufsichtsbeschwerde bearbeitet, kann nicht die betroffene "
+                    "Person sein."
+                ]
             if errors:
                 raise validation.InvalidInput(errors)
 
@@ -543,6 +554,12 @@ def update_case(
             changed = diff(before, snapshot(case))
             if not changed:
                 raise _NothingChanged
+            if case.is_open and {"org_unit", "staff_concerned"} & set(changed):
+                # Who acts may change with the unit: the state's task goes to them.
+                step = _step_for(case, actor, access_for(actor), None)
+                step.refresh_tasks = True
+                _sync_tasks(case, step, state_changed=False)
+                case.save(update_fields=["acting", "step_due"])
             data: dict[str, Any] = {"aenderungen": changed}
             if renumbered:
                 data["aktenzeichen"] = {"alt": old_aktenzeichen, "neu": case.aktenzeichen}

@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from krm.accounts.access import Access
-from krm.accounts.roles import Role
+from krm.accounts.roles import CASE_ROLES, NO_CASE_ACCESS_ROLES, Role
 from krm.lib.workdays import WorkdayCalendar, as_berlin
 
 from .kinds import (
@@ -88,8 +88,23 @@ def tl_of(unit: OrgUnit) -> Holder:
     return Holder(f"TL {unit.code}", role=Role.TL, unit=unit)
 
 
+VERTRETUNG = Holder("Vertretung der KRM-B", role=Role.VERTRETUNG)
+
+
 def _krmb(case: Case) -> list[Holder]:
-    return [KRMB]
+    return [VERTRETUNG if about_a_krmb(case) else KRMB]
+
+
+def about_a_krmb(case: Case) -> bool:
+    """A DAB about a KRM-B: the KRM-B's part of its route is the Vertretung's (R-K7, O-4)."""
+    if case.kind != Kind.DIENSTAUFSICHTSBESCHWERDE or case.staff_concerned_id is None:
+        return False
+    cached = getattr(case, "_about_a_krmb", None)
+    if cached is None:
+        role_model = apps.get_model("accounts", "RoleAssignment")
+        cached = role_model.objects.filter(user_id=case.staff_concerned_id, role=Role.KRMB).exists()
+        case._about_a_krmb = cached
+    return cached
 
 
 def _gf(case: Case) -> list[Holder]:
@@ -105,7 +120,7 @@ def handling(case: Case) -> list[Holder]:
     the DSB with the TL (R-K8); the Führungskraft for a DAB (R-K7); at escalation level 2
     the BL, at level 3 the GF (R-W1.2)."""
     if case.kind == Kind.DIENSTAUFSICHTSBESCHWERDE:
-        return [person(case.handler)] if case.handler else [KRMB]
+        return [person(case.handler)] if case.handler else _krmb(case)
     if case.escalation_level == 3:
         return [GF]
     if case.escalation_level == 2:
@@ -214,12 +229,14 @@ Allowed = Callable[[Access, "Case"], bool]
 
 
 def krmb(access: Access, case: Case) -> bool:
+    if about_a_krmb(case):
+        return access.has(Role.VERTRETUNG)  # never the KRM-B concerned (never_for)
     return access.acts_as_krmb
 
 
 def krmb_or_office(access: Access, case: Case) -> bool:
     """The KRM-B, or the Vorzimmer while the KRM-B is absent (R-O-4)."""
-    return access.acts_as_krmb or access.office_stands_in
+    return krmb(access, case) or access.office_stands_in
 
 
 def gf(access: Access, case: Case) -> bool:
@@ -240,7 +257,7 @@ def signs(access: Access, case: Case) -> bool:
 
 def reviews_or_signs(access: Access, case: Case) -> bool:
     if case.status == Status.IN_PRUEFUNG:
-        return access.acts_as_krmb
+        return krmb(access, case)
     return signs(access, case)
 
 
@@ -262,7 +279,7 @@ def participates(access: Access, case: Case) -> bool:
     """KRM-B, GF, the BL and TL of the case's units, the handler, the delegate, the DSB on a
     data-protection complaint: who may add a note or a Vermerk."""
     return (
-        access.acts_as_krmb
+        krmb(access, case)
         or access.has(Role.GF)
         or bl_of_case(access, case)
         or (case.org_unit_id is not None and case.org_unit_id in access.led_team_ids)
@@ -410,6 +427,7 @@ def _people(case: Case, assignments: Q, *, what: Callable[[Any], str]) -> list[t
             assignments, user__jobcenter_id=case.jobcenter_id, user__is_active=True
         )
         .exclude(user_id=case.staff_concerned_id)
+        .exclude(user__in=_without_case_access())
         .select_related("user", "org_unit")
         .order_by("org_unit__code", "user__last_name", "user__username")
     )
@@ -417,6 +435,17 @@ def _people(case: Case, assignments: Q, *, what: Callable[[Any], str]) -> list[t
     for row in rows:
         result.setdefault(row.user.username, _user_label(row.user, what(row)))
     return list(result.items())
+
+
+def _without_case_access() -> Any:
+    """Accounts that never read cases, whatever else they hold: administrators and
+    Controlling (accounts.models.holds_case_roles_allowed): never a choice on a step."""
+    user_model = apps.get_model("accounts", "User")
+    return user_model.objects.filter(
+        Q(is_staff=True)
+        | Q(is_superuser=True)
+        | Q(role_assignments__role__in=sorted(NO_CASE_ACCESS_ROLES))
+    ).values("pk")
 
 
 def _role_label(row: Any) -> str:
@@ -444,8 +473,12 @@ def team_members(case: Case) -> list[tuple[str, str]]:
         return []
     teams = role_model.objects.filter(user_id=case.handler_id, role=Role.TL).values("org_unit")
     people = (
-        user_model.objects.filter(home_unit__in=teams, is_active=True)
+        user_model.objects.filter(
+            home_unit__in=teams, is_active=True, role_assignments__role__in=sorted(CASE_ROLES)
+        )
         .exclude(pk__in=[case.handler_id, case.staff_concerned_id or 0])
+        .exclude(pk__in=_without_case_access())
+        .distinct()
         .select_related("home_unit")
         .order_by("last_name", "username")
     )

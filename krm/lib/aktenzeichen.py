@@ -31,7 +31,8 @@ class Aktenzeichen:
 
 
 def parse(value: str) -> Aktenzeichen | None:
-    match = PATTERN.match(value.strip())
+    """A full Aktenzeichen (any letter case); None if the text is not one."""
+    match = PATTERN.match(value.strip().upper())
     if not match:
         return None
     return Aktenzeichen(match["plan"], int(match["year"]), int(match["number"]))

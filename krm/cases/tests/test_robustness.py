@@ -20,6 +20,7 @@ from krm.jobcenters.models import ClosureDay
 from krm.lib.workdays import BERLIN
 from krm.testing import route
 from krm.testing.factories import make_case
+from krm.testing.pages import edit_state
 
 
 def _api_post(client, user, body):
@@ -141,8 +142,8 @@ def test_edit_keeps_values_that_are_no_longer_active(client, org):
         "staff_concerned": org["mitarbeiter"].pk,
         "topics": [topic.pk],
         "escalation_level": 1,
-        "version": 1,
         "received_at": "2026-11-02T10:00",
+        **edit_state(client, case),
     }
     assert client.post(f"/faelle/{case.pk}/bearbeiten/", data).status_code == 302
     case.refresh_from_db()
@@ -155,6 +156,7 @@ def test_edit_keeps_values_that_are_no_longer_active(client, org):
 def test_stale_edit_keeps_the_typed_input(client, org):
     client.force_login(org["krmb"])
     case = make_case(org["krmb"])
+    loaded = edit_state(client, case)
     services.update_case(
         actor=org["krmb"], case=case, expected_version=1, changes={"subject": "Von jemand anderem"}
     )
@@ -164,8 +166,8 @@ def test_stale_edit_keeps_the_typed_input(client, org):
             "channel": "brief",
             "subject": "Meine Fassung",
             "escalation_level": 1,
-            "version": 1,
             "received_at": "2026-11-02T10:00",
+            **loaded,
         },
     )
     page = response.content.decode()

@@ -16,6 +16,7 @@ from krm.cases.models import Case, CaseLink
 from krm.lib.workdays import BERLIN
 from krm.testing import route
 from krm.testing.factories import make_case
+from krm.testing.pages import edit_state
 
 
 def _cases(org, count: int, **overrides):
@@ -268,8 +269,8 @@ def test_edit_form_refuses_stale_version(client, org):
         "channel": "email",
         "subject": "Geändert",
         "escalation_level": 2,
-        "version": 1,
         "received_at": "2026-11-02T10:00",
+        **edit_state(client, case),
     }
     assert client.post(f"/faelle/{case.pk}/bearbeiten/", data).status_code == 302
     response = client.post(
@@ -427,6 +428,24 @@ def test_a_fragment_matching_several_cases_names_them_instead_of_guessing(client
 
 
 # --- an edit on an old version is merged, never overwrites (issue 7) ----------------------
+
+
+def test_an_edit_without_the_forms_state_asks_for_every_differing_field(client, org):
+    """A post without (or with a forged, or another version's) merge token overwrites
+    nothing: every field where the input differs from the case is the user's to decide."""
+    case = make_case(org["krmb"], subject="Stand")
+    client.force_login(org["krmb"])
+    loaded = edit_state(client, case)
+    services.update_case(
+        actor=org["krmb"], case=case, expected_version=1, changes={"subject": "Kollege"}
+    )
+    case.refresh_from_db()
+    for token in ("", "gefälscht", loaded["merge"]):
+        data = {**_posted(case, subject="Meins"), "version": str(case.version), "merge": token}
+        html = client.post(f"/faelle/{case.pk}/bearbeiten/", data).content.decode()
+        assert 'name="resolve_subject"' in html and "veraltet oder unvollständig" in html
+        case.refresh_from_db()
+        assert case.subject == "Kollege"
 
 
 def _edit_form(html: str) -> dict[str, str]:
