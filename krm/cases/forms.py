@@ -331,16 +331,20 @@ class StepForm(forms.Form):
     def __init__(
         self, transition: workflow.Transition, case: Any, *args: Any, **kwargs: Any
     ) -> None:
+        self.step_fields = workflow.fields_of(transition, case)
+        initial = {"version": case.version}
+        for spec, _choices in self.step_fields:
+            if spec.initial is not None:
+                initial[spec.name] = spec.initial(case)
         kwargs.setdefault("prefix", transition.name)
-        kwargs.setdefault("initial", {"version": case.version})
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.transition = transition
-        self.step_fields = workflow.fields_of(transition, case)
         for spec, choices in self.step_fields:
             self.fields[spec.name] = _form_field(spec, choices)
         if transition.confirm:
             self.fields["confirm"] = forms.BooleanField(
-                label=f"Ja: {transition.confirm.rstrip('?')}.",
+                label=f"Ja: {transition.confirm.rstrip('?')}",
                 required=True,
                 error_messages={"required": "Bitte bestätigen Sie diesen Schritt."},
             )

@@ -323,6 +323,8 @@ class Field:
     help: str = ""
     minimum: int | None = None
     maximum: int | None = None
+    when: str = ""  # dates: "past" (today or before), "future" (today or later)
+    initial: Callable[[Case], Any] | None = None  # what the form shows first
 
     def parse(self, value: Any, choices: list[tuple[str, str]] | None) -> Any:
         empty = value is None or value == "" or value == []
@@ -356,7 +358,13 @@ class Field:
                 raise FieldError(f"Höchstens {self.maximum}.")
             return value
         if kind == "date":
-            return _date(value)
+            day = _date(value)
+            today = timezone.localdate()
+            if self.when == "past" and day > today:
+                raise FieldError("Das Datum darf nicht in der Zukunft liegen.")
+            if self.when == "future" and day < today:
+                raise FieldError("Das Datum darf nicht in der Vergangenheit liegen.")
+            return day
         if kind == "datetime":
             return _datetime(value)
         allowed = {v for v, _ in choices or ()}
@@ -471,6 +479,9 @@ def team_members(case: Case) -> list[tuple[str, str]]:
     role_model = apps.get_model("accounts", "RoleAssignment")
     if case.handler_id is None:
         return []
+    cached = getattr(case, "_team_members", None)
+    if cached is not None:  # the guard and the field ask alike on one page
+        return cached
     teams = role_model.objects.filter(user_id=case.handler_id, role=Role.TL).values("org_unit")
     people = (
         user_model.objects.filter(
@@ -482,7 +493,8 @@ def team_members(case: Case) -> list[tuple[str, str]]:
         .select_related("home_unit")
         .order_by("last_name", "username")
     )
-    return [(u.username, _user_label(u, u.home_unit.code)) for u in people]
+    case._team_members = [(u.username, _user_label(u, u.home_unit.code)) for u in people]
+    return case._team_members
 
 
 def superiors(case: Case) -> list[tuple[str, str]]:
@@ -509,6 +521,21 @@ def units(case: Case) -> list[tuple[str, str]]:
 
 def teams(case: Case) -> list[tuple[str, str]]:
     return [(code, label) for code, label in units(case) if len(code) > 2 and code[-1].isdigit()]
+
+
+def signers(case: Case) -> list[tuple[str, str]]:
+    """Who may sign: the GF for petitions and Eingaben (R-W5.3), else TL, BL or GF."""
+    if case.kind in URGENT:
+        return [(Signer.GF.value, str(Signer.GF.label))]
+    return [(str(v), str(label)) for v, label in Signer.choices]
+
+
+def _unit_code(case: Case) -> str | None:
+    return case.org_unit.code if case.org_unit_id else None
+
+
+def _today(case: Case) -> dt.date:
+    return timezone.localdate()
 
 
 RATINGS = [
@@ -565,6 +592,7 @@ HANDLING_DUE = Field(
     "date",
     required=False,
     help="leer: nach der Standardfrist des Jobcenters",
+    when="future",
 )
 
 
@@ -709,6 +737,8 @@ def pass_to_bereich(step: Step) -> None:
     """R-W2.5, W3.1: to the BL with a deadline, the LGF in copy."""
     case = step.case
     _set_unit(step, step.data.get("org_unit"))
+    if case.org_unit_id is None:
+        raise DataError("org_unit", "Bitte den Bereich oder das Team wählen.")
     # The unit named in this step may make the case "vorlagepflichtig" (Anlage 2).
     reason = abverfuegt_or_free(case)
     if reason:
@@ -916,7 +946,7 @@ def interim_notice(step: Step) -> None:
             "Die Zwischennachricht schreibt die KRM-B nach Rücksprache mit TL und BL.",
         )
     if data["new_due"] <= step.today:
-        raise DataError("new_due", "Die neue Frist liegt in der Zukunft.")
+        raise DataError("new_due", "Die neue Frist muss in der Zukunft liegen.")
     step.record["abschluss"] = {"alt": case.completion_due, "neu": data["new_due"]}
     case.completion_due = data["new_due"]
     step.record.update({"tl_befragt": True, "bl_befragt": True, "versandt": data["sent_on"]})
@@ -1171,7 +1201,9 @@ _PETITION_FIELDS = (
         help="z. B. Petitionsausschuss des Abgeordnetenhauses, BMAS",
     ),
     Field("requester_reference", "deren Zeichen", "string", required=False, applies=_is_petition),
-    Field("requester_due", "deren Frist", "date", required=False, applies=_is_petition),
+    Field(
+        "requester_due", "deren Frist", "date", required=False, applies=_is_petition, when="future"
+    ),
     Field(
         "ba_competent",
         "BA zuständig (§ 44b Abs. 3 SGB II)",
@@ -1201,7 +1233,14 @@ TRANSITIONS: dict[str, Transition] = {
                     "text",
                     help="wer bearbeitet, wer zeichnet, Frist, Eingangsbestätigung",
                 ),
-                Field("org_unit", "betroffene Einheit", "choice", required=False, choices=units),
+                Field(
+                    "org_unit",
+                    "betroffene Einheit",
+                    "choice",
+                    required=False,
+                    choices=units,
+                    initial=_unit_code,
+                ),
                 *_PETITION_FIELDS,
             ),
             present_to_gf,
@@ -1213,8 +1252,14 @@ TRANSITIONS: dict[str, Transition] = {
             Status.ABVERFUEGT,
             gf,
             fields=(
-                Field("org_unit", "bearbeitet durch (Bereich/Team)", "choice", choices=units),
-                Field("signer", "zeichnet", "choice", choices=_static(Signer)),
+                Field(
+                    "org_unit",
+                    "bearbeitet durch (Bereich/Team)",
+                    "choice",
+                    choices=units,
+                    initial=_unit_code,
+                ),
+                Field("signer", "zeichnet", "choice", choices=signers),
                 HANDLING_DUE,
                 Field(
                     "acknowledgement", "Eingangsbestätigung versenden", "boolean", required=False
@@ -1259,7 +1304,13 @@ TRANSITIONS: dict[str, Transition] = {
             _all(krm_route, abverfuegt_or_free, acknowledgement_decided),
             (
                 Field(
-                    "org_unit", "Bereich/Team", "choice", choices=units, applies=_not_yet_abverfuegt
+                    "org_unit",
+                    "Bereich/Team",
+                    "choice",
+                    required=False,
+                    choices=units,
+                    applies=_not_yet_abverfuegt,
+                    initial=_unit_code,
                 ),
                 Field(
                     "handling_due",
@@ -1288,6 +1339,9 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Status.IN_BEARBEITUNG}),
             None,
             is_handler,
+            lambda case: None
+            if team_members(case)
+            else "Im Team ist niemand, an den delegiert werden kann.",
             fields=(Field("delegate", "Mitarbeiter/in", "choice", choices=team_members),),
             effect=delegate,
         ),
@@ -1298,7 +1352,14 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Status.IN_BEARBEITUNG}),
             None,
             handles,
-            fields=(Field("draft", "Antwortentwurf / Stellungnahme", "text"),),
+            fields=(
+                Field(
+                    "draft",
+                    "Antwortentwurf / Stellungnahme",
+                    "text",
+                    initial=lambda case: case.draft,
+                ),
+            ),
             effect=save_draft,
         ),
         Transition(
@@ -1324,7 +1385,7 @@ TRANSITIONS: dict[str, Transition] = {
                     "choice",
                     choices=_static(InformedVia, exclude=("brief", "email")),
                 ),
-                Field("on", "am", "date"),
+                Field("on", "am", "date", when="past", initial=_today),
                 Field("vermerk", "Vermerk", "text"),
             ),
             settle_in_conversation,
@@ -1388,7 +1449,7 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             krmb,
             aa_open,
-            (Field("on", "abgestimmt am", "date"), REMARKS),
+            (Field("on", "abgestimmt am", "date", when="past", initial=_today), REMARKS),
             agree_aa,
         ),
         Transition(
@@ -1398,7 +1459,7 @@ TRANSITIONS: dict[str, Transition] = {
             Status.ZUM_VERSAND,
             krmb,
             aa_done,
-            (Field("on", "abgestimmt am", "date"), REMARKS),
+            (Field("on", "abgestimmt am", "date", when="past", initial=_today), REMARKS),
             agree_rd,
         ),
         Transition(
@@ -1408,7 +1469,7 @@ TRANSITIONS: dict[str, Transition] = {
             Status.BEANTWORTET,
             krmb_or_office,
             fields=(
-                Field("on", "versandt am", "date"),
+                Field("on", "versandt am", "date", when="past", initial=_today),
                 Field(
                     "copies",
                     "Ausfertigungen",
@@ -1451,7 +1512,7 @@ TRANSITIONS: dict[str, Transition] = {
                     choices=_static(InformedVia),
                     required=False,
                 ),
-                Field("informed_on", "Kunde informiert am", "date", required=False),
+                Field("informed_on", "Kunde informiert am", "date", required=False, when="past"),
                 Field(
                     "widerspruch_outcome",
                     "Ergebnis des verknüpften Widerspruchs",
@@ -1478,6 +1539,7 @@ TRANSITIONS: dict[str, Transition] = {
                 Field("team", "Team (falls zuzuordnen)", "choice", required=False, choices=teams),
             ),
             evaluate_card,
+            confirm="Die Meinungskarte auswerten und ablegen?",
         ),
         # Route 4, Dienstaufsichtsbeschwerde (R-K7): to the Führungskraft of the staff
         # member concerned (never to them), the result to the GF to sign.
@@ -1525,7 +1587,7 @@ TRANSITIONS: dict[str, Transition] = {
             krmb,
             is_kind(Kind.PETITION, Kind.EINGABE),
             (
-                Field("declared_on", "erklärt am", "date"),
+                Field("declared_on", "erklärt am", "date", when="past"),
                 Field("signed", "unterschriebene Erklärung liegt vor", "boolean"),
                 Field("reasons", "Gründe", "text"),
             ),
@@ -1541,7 +1603,16 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             handles_or_leads,
             _all(has_completion_deadline, no_interim_pending),
-            (REASON, Field("proposed_due", "vorgeschlagene neue Frist", "date", required=False)),
+            (
+                REASON,
+                Field(
+                    "proposed_due",
+                    "vorgeschlagene neue Frist",
+                    "date",
+                    required=False,
+                    when="future",
+                ),
+            ),
             report_deadline_risk,
         ),
         Transition(
@@ -1554,8 +1625,8 @@ TRANSITIONS: dict[str, Transition] = {
             (
                 Field("tl_consulted", "TL befragt", "boolean"),
                 Field("bl_consulted", "BL befragt", "boolean"),
-                Field("new_due", "neue Frist", "date"),
-                Field("sent_on", "versandt am", "date"),
+                Field("new_due", "neue Frist", "date", when="future"),
+                Field("sent_on", "versandt am", "date", when="past", initial=_today),
             ),
             interim_notice,
         ),
@@ -1590,7 +1661,7 @@ TRANSITIONS: dict[str, Transition] = {
             is_kind(Kind.WIDERSPRUCH),
             (
                 Field("outcome", "Ergebnis", "choice", choices=_static(WiderspruchOutcome)),
-                Field("on", "entschieden am", "date"),
+                Field("on", "entschieden am", "date", when="past"),
             ),
             widerspruch_concluded,
         ),

@@ -274,7 +274,7 @@ def test_krmb_registers_petition_and_carries_it_to_close(
     # … and closes it with its outcome, confirming.
     step = open_step(page, "Ergebnis erfassen und austragen")
     field(step, "Ergebnis").select_option(label="teilweise berechtigt")
-    field(step, "Ja: Den Fall jetzt austragen.").check()
+    field(step, "Ja: Den Fall jetzt austragen").check()
     take_step(page, step, "Ergebnis erfassen und austragen")
     expect(page.get_by_text("Status: abgeschlossen", exact=True)).to_be_visible()
     expect_stand(page, "abgeschlossen")

@@ -279,7 +279,7 @@ def test_letter_complaint_along_its_route(
     field(step, "Maßnahme").fill("Bearbeitung im Team beschleunigt.")
     field(step, "Kunde informiert per").select_option(label="Brief")
     field(step, "Kunde informiert am").fill(today.isoformat())
-    confirm = field(step, "Ja: Den Fall jetzt austragen.")
+    confirm = field(step, "Ja: Den Fall jetzt austragen")
     expect(confirm).to_have_attribute("required", "")
     checks.check("Fallseite, Abschluss aufgeklappt")
     # Without the confirmation nothing happens (the browser asks for it).

@@ -902,7 +902,7 @@ def test_dab_against_a_staff_member_goes_to_a_superior_and_the_gf_signs(org):
     # The Führungskraft cannot hand it to the person concerned either.
     (delegate_field,) = fields_of(TRANSITIONS["delegieren"], reload(case))
     assert "mitarbeiter" not in [v for v, _ in delegate_field[1]]
-    with pytest.raises(StepDataError):
+    with pytest.raises(services.StepRefused):  # nobody else in the team: no delegation
         step(tl, case, "delegieren", delegate="mitarbeiter")
     step(tl, case, "entwurf", draft="Stellungnahme der Führungskraft")
     step(tl, case, "vorlegen")
