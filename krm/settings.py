@@ -161,10 +161,8 @@ MIDDLEWARE = [
 ]
 if DEMO:
     # krm's own German error pages also where the demo runs with DEBUG on.
-    MIDDLEWARE.insert(
-        MIDDLEWARE.index("krm.audit.context.ActorMiddleware"),
-        "krm.accounts.middleware.DemoErrorPagesMiddleware",
-    )
+    # Right inside the security middleware: it sees what any later layer turns into a page.
+    MIDDLEWARE.insert(1, "krm.accounts.middleware.DemoErrorPagesMiddleware")
 
 ROOT_URLCONF = "krm.urls"
 WSGI_APPLICATION = "krm.wsgi.application"
@@ -226,6 +224,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+CSRF_FAILURE_VIEW = "krm.accounts.views.csrf_failure"
 LOGIN_REDIRECT_URL = "/"  # the start page: Meine Aufgaben for whoever has tasks
 LOGOUT_REDIRECT_URL = "accounts:login"
 
@@ -295,7 +294,6 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     for feature in (
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",

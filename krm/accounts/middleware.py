@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -89,7 +89,8 @@ class DemoErrorPagesMiddleware:
     technical pages (English, with internals). There krm shows its own German pages, as in
     production; only in the demo (KRM_DEMO=1) — a developer's DEBUG keeps the tracebacks."""
 
-    PAGES = {404: "404.html", 500: "500.html"}
+    PAGES = {400: "400.html", 404: "404.html", 500: "500.html"}
+    API_DETAIL = {400: "Ungültige Anfrage.", 404: "Nicht gefunden.", 500: "Interner Fehler."}
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -97,13 +98,18 @@ class DemoErrorPagesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         template = self.PAGES.get(response.status_code)
-        if (
-            template is None
-            or not response.get("Content-Type", "").startswith("text/html")
-            or request.path.startswith(("/api/", "/static/"))
-        ):
+        technical = response.get("Content-Type", "").startswith(("text/html", "text/plain"))
+        if template is None or not technical or request.path.startswith("/static/"):
             return response
+        if request.path.startswith("/api/"):
+            # The API answers in JSON, also where Django's debug pages would.
+            return JsonResponse(
+                {"detail": self.API_DETAIL[response.status_code]}, status=response.status_code
+            )
         if response.status_code == 500:
             # Nothing of the request's state: whatever failed may fail again.
             return HttpResponseServerError(render_to_string(template))
-        return render(request, template, status=response.status_code)
+        try:
+            return render(request, template, status=response.status_code)
+        except Exception:  # a request Django refused (e.g. a bad host) may not render in full
+            return HttpResponse(render_to_string(template), status=response.status_code)

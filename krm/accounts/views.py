@@ -109,3 +109,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)  # saves the user, keeps this session
         messages.success(self.request, "Ihr Passwort ist geändert.")
         return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid CSRF token (the session ended, the page was too old): a
+    German page in krm's layout that says how not to lose what was typed."""
+    return render(request, "403_csrf.html", status=403)

@@ -339,6 +339,12 @@ class TaskListView(generics.GenericAPIView):
         access = access_for(request.user)
         clock = Clock.for_jobcenter(access.jobcenter_id or 0)
         page = self.paginate_queryset(selectors.my_tasks(user=request.user, clock=clock))
+        log_reads(
+            user=request.user,
+            case_ids=sorted({task.case_id for task in page}),
+            via=ReadEvent.Via.API_LIST,
+            address=client_ip(request),
+        )
         return self.get_paginated_response(
             [
                 {

@@ -137,6 +137,7 @@ class ReadEvent(models.Model):
         PAGE = "seite", "Fallseite"
         API = "api", "API (Fall)"
         API_LIST = "api_liste", "API (Liste)"
+        LIST = "liste", "Liste (Meine Aufgaben, Vorschläge)"
         DOCUMENT = "dokument", "Dokument"
         DISCLOSURE = "auskunft", "Auskunft (Art. 15 DSGVO)"
 

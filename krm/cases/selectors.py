@@ -162,7 +162,9 @@ def case_detail(*, user: User, case_id: int, change: bool = False, contents: boo
         Prefetch("events", queryset=Event.objects.select_related("actor")),
         Prefetch(
             "tasks",
-            queryset=Task.objects.open().order_by("kind", "due", "pk"),
+            queryset=Task.objects.open()
+            .select_related("assignee", "unit")
+            .order_by("kind", "due", "pk"),
             to_attr="open_tasks",
         ),
         Prefetch(

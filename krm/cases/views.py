@@ -134,7 +134,11 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             ),
             "steps": [StepForm(t, case) for t in workflow.available(case, access)],
             "open_tasks": [t for t in case.open_tasks if t.kind == Task.Kind.AKTION],
-            "notices": [t for t in case.open_tasks if t.kind == Task.Kind.KENNTNIS],
+            "notices": [
+                (t, workflow.acts_for(access, workflow.Holder(t.who, t.assignee, t.role, t.unit)))
+                for t in case.open_tasks
+                if t.kind == Task.Kind.KENNTNIS
+            ],
             "verfuegung": ([None, *case.verfuegungen.all()])[-1],
             "link_form": LinkForm(
                 auto_id="link_%s", suggest_url=reverse("cases:link_suggestions", args=[case.pk])
@@ -354,6 +358,8 @@ def step(request: HttpRequest, case_id: int, name: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("cases:detail", case_id=case.pk)
     form = StepForm(transition, case, request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        _log_opening(request, case)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -408,6 +414,12 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         (task, clock.state(task.due), selectors.held_as_deputy(task, access))
         for task in page.object_list
     ]
+    log_reads(  # the list shows each task's case (Aktenzeichen, subject)
+        user=request.user,
+        case_ids=sorted({task.case_id for task, _state, _deputy in rows}),
+        via=ReadEvent.Via.LIST,
+        address=client_ip(request),
+    )
     return render(
         request,
         "cases/my_tasks.html",
@@ -460,6 +472,12 @@ def link_suggestions(request: HttpRequest, case_id: int) -> HttpResponse:
     case = permissions.get_case(request.user, case_id, change=True)
     typed = (request.GET.get("aktenzeichen") or "").strip()[:200]
     found = selectors.link_candidates(user=request.user, case=case, typed=typed)
+    log_reads(
+        user=request.user,
+        case_ids=[other.pk for other in found],
+        via=ReadEvent.Via.LIST,
+        address=client_ip(request),
+    )
     return render(
         request, "cases/_link_suggestions.html", {"case": case, "found": found, "typed": typed}
     )

@@ -435,20 +435,6 @@ def _insert(jobcenter, plans, captured_by, rng, topics, plan_numbers, due, peopl
                     {"versandt": plan.acknowledged_at},
                 )
             )
-        if plan.closed_at:
-            events.append(
-                (
-                    r.pk,
-                    EventType.CASE_TRANSITION,
-                    r.captured_by,
-                    plan.closed_at,
-                    {
-                        "transition": "abschliessen",
-                        "ergebnis": plan.outcome,
-                        "status": {"alt": Status.EINGEGANGEN, "neu": Status.ABGESCHLOSSEN},
-                    },
-                )
-            )
         if not is_in_scope(plan.kind):
             recipient = DEFAULT_FORWARDING_RECIPIENT[Kind(plan.kind)]
             forwardings.append((r.pk, recipient, plan.received_at, r.captured_by, ""))
@@ -603,15 +589,18 @@ class People:
         )
 
     def actor(self, role: str, row: GeneratedCase) -> int:
+        """Who took a generated step: the person whose role the route names."""
         case = row.case
-        if role == "gf":
+        bl = self.bl.get(case.bereich_id) if case.bereich_id else None
+        tl = self.tl.get(case.org_unit_id) if case.org_unit_id else None
+        any_bl = next(iter(self.bl.values()), self.gf)
+        any_tl = next(iter(self.tl.values()), any_bl)
+        if role == "gf" or (role == "signer" and case.signer != "tl"):
             return self.gf.pk
         if role == "bl":
-            return self.bl.get(case.bereich_id, self.fallback).pk if case.bereich_id else self.gf.pk
-        if role in ("handler", "signer") and case.handler is not None:
-            return (self.gf if role == "signer" and case.signer == "gf" else case.handler).pk
-        if role == "signer":
-            return self.gf.pk
+            return (bl or any_bl).pk
+        if role in ("handler", "signer"):
+            return (case.handler or tl or any_tl).pk
         return self.krmb.pk
 
 

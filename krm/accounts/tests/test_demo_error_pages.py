@@ -24,8 +24,9 @@ def demo_settings(settings):
     settings.ROOT_URLCONF = __name__
     if "krm.accounts.middleware.DemoErrorPagesMiddleware" not in settings.MIDDLEWARE:
         settings.MIDDLEWARE = [
-            *settings.MIDDLEWARE,
+            settings.MIDDLEWARE[0],
             "krm.accounts.middleware.DemoErrorPagesMiddleware",
+            *settings.MIDDLEWARE[1:],
         ]
     return settings
 
@@ -84,3 +85,28 @@ def test_settings_add_the_demo_pages_only_in_the_demo() -> None:
         else:
             os.environ["KRM_DEMO"] = before
         importlib.reload(krm_settings)
+
+
+def test_a_bad_request_and_the_api_get_no_debug_page_either(client: Client, demo_settings) -> None:
+    """Found by the attack review: too many fields and an unknown host gave Django's debug
+    page (settings, environment); an unknown API version its HTML 404."""
+    too_many = client.post("/anmelden/", {f"f{i}": "x" for i in range(1100)})
+    assert too_many.status_code == 400
+    assert "Ungültige Anfrage" in too_many.content.decode()
+    assert (
+        "SECRET" not in too_many.content.decode()
+        and "TooManyFields" not in too_many.content.decode()
+    )
+    bad_host = client.get("/anmelden/", HTTP_HOST="evil.example")
+    assert bad_host.status_code == 400 and "DisallowedHost" not in bad_host.content.decode()
+    api = client.get("/api/v2/cases")
+    assert api.status_code == 404 and api.json() == {"detail": "Nicht gefunden."}
+
+
+def test_an_expired_form_gets_a_german_page_in_krms_layout(org) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org["krmb"])
+    response = client.post("/faelle/1/schritt/notiz/", {"notiz-text": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Das Formular ist abgelaufen" in html and '<html lang="de"' in html

@@ -545,8 +545,8 @@ def test_merge_rule():
 # --- Meine Aufgaben -------------------------------------------------------------------------
 
 # session, user, roles, absences; LGF Bereiche none; closure days; the count, the page of
-# tasks (with their cases); the Jobcenter (footer).
-MY_TASKS_QUERIES = 8
+# tasks (with their cases); the read log's INSERT; the Jobcenter (footer).
+MY_TASKS_QUERIES = 9
 
 
 def test_meine_aufgaben_makes_an_exact_number_of_queries_whatever_the_number_of_tasks(client, org):
@@ -649,3 +649,17 @@ def test_every_page_of_a_case_renders_along_its_whole_route(client, org):
         assert sentence in page
         seen.append(sentence)
     assert f"versandt: {timezone.localdate():%d.%m.%Y}" in page
+
+
+def test_a_notice_is_read_from_the_case_page_too(client, org):
+    case = make_case(org["krmb"], org_unit=org.t711)
+    route.step(org["krmb"], case, "gf_vorlegen", summary="S", proposal="P")
+    task = case.tasks.get(kind="kenntnis")
+    button = f'action="/faelle/aufgaben/{task.pk}/gelesen/"'
+    client.force_login(org["gf"])  # not the GF's notice: no button
+    assert button not in client.get(f"/faelle/{case.pk}/").content.decode()
+    client.force_login(org["bl"])
+    assert button in client.get(f"/faelle/{case.pk}/").content.decode()
+    response = client.post(f"/faelle/aufgaben/{task.pk}/gelesen/", {"next": "case"})
+    assert response.url == f"/faelle/{case.pk}/"
+    assert button not in client.get(f"/faelle/{case.pk}/").content.decode()
