@@ -334,6 +334,11 @@ class TaskListView(generics.GenericAPIView):
         responses={200: TaskSerializer(many=True), **ERRORS, **NOT_FOUND},
     )
     def get(self, request: Request) -> Response:
+        repeated = sorted(k for k, values in request.query_params.lists() if len(values) > 1)
+        if repeated:
+            raise serializers.ValidationError(
+                {key: ["Bitte nur einen Wert angeben."] for key in repeated}
+            )
         query = TaskListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         access = access_for(request.user)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from krm.accounts.access import access_for
@@ -237,11 +238,18 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 for name in merge.both_changed:
                     merged.pop(f"resolve_{name}", None)
                 form = CaseForm(merged, jobcenter=case.jobcenter, case=case)
+                last = current.events.select_related("actor").order_by("-seq").first()
+                by = (
+                    f" (zuletzt von {last.actor.get_full_name() or last.actor.username}, "
+                    f"{timezone.localtime(last.created_at):%d.%m.%Y %H:%M} Uhr)"
+                    if last is not None and last.actor is not None
+                    else ""
+                )
                 form.add_error(
                     None,
-                    "Der Fall wurde inzwischen von jemand anderem geändert. Unten stehen seine "
-                    "Änderungen neben Ihren; wo Sie nichts geändert haben, gilt seine Fassung. "
-                    "Bitte prüfen Sie und speichern Sie erneut.",
+                    f"Der Fall wurde inzwischen von jemand anderem geändert{by}. Unten stehen "
+                    "die Änderungen neben Ihren; wo Sie nichts geändert haben, gilt die "
+                    "gespeicherte Fassung. Bitte prüfen Sie und speichern Sie erneut.",
                 )
                 token = merge_token(theirs, current.version, merge.both_changed)
                 conflict = _conflict_rows(

@@ -301,6 +301,7 @@ FIELD_TYPES = (
 )
 MAX_STRING = 300
 MAX_TEXT = 50_000
+MAX_REPORTED = 20  # unknown fields named in an error (a flood is not echoed back)
 Choices = Callable[["Case"], list[tuple[str, str]]]
 
 
@@ -1776,9 +1777,13 @@ def clean(transition: Transition, case: Case, data: Any) -> dict[str, Any]:
     fields = fields_of(transition, case)
     errors: dict[str, list[str]] = {}
     known = {f.name for f, _ in fields}
-    for name in data:
-        if name not in known:
-            errors[str(name)[:50]] = ["Unbekanntes Feld für diesen Schritt."]
+    unknown = [name for name in data if name not in known]
+    for name in unknown[:MAX_REPORTED]:
+        errors[str(name)[:50]] = ["Unbekanntes Feld für diesen Schritt."]
+    if len(unknown) > MAX_REPORTED:
+        errors["data"] = [
+            f"{len(unknown)} unbekannte Felder; die ersten {MAX_REPORTED} sind genannt."
+        ]
     cleaned: dict[str, Any] = {}
     for f, choices in fields:
         try:

@@ -123,3 +123,20 @@ def test_a_lone_surrogate_is_a_german_400_not_a_crash(
     assert response.status_code == 400
     assert "ungültige Zeichen" in response.json()["detail"]
     assert Case.objects.count() == 1
+
+
+def test_a_flood_of_unknown_step_fields_is_not_echoed_back(client: Client, org: Any, auth: dict):
+    case = make_case(org["krmb"])
+    body = {"name": "notiz", "data": {f"f{i}": 1 for i in range(5000)}, "version": 1}
+    response = client.post(
+        f"/api/v1/cases/{case.pk}/transitions", body, content_type="application/json", **auth
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    assert len(errors) <= 22 and "5000 unbekannte Felder" in errors["data"][0]
+
+
+def test_the_task_list_refuses_repeated_parameters(client: Client, auth: dict) -> None:
+    response = client.get("/api/v1/tasks?page=1&page=2", **auth)
+    assert response.status_code == 400
+    assert response.json() == {"page": ["Bitte nur einen Wert angeben."]}

@@ -492,6 +492,7 @@ def test_a_stale_save_keeps_the_colleagues_change_where_the_user_changed_nothing
     html = response.content.decode()
     assert response.status_code == 200
     assert "Inzwischen geändert" in html
+    assert f"zuletzt von {colleague.get_full_name()}" in html  # who changed it, and when
     assert "Neu vom Kollegen" in html  # theirs, beside the user's value
     case.refresh_from_db()
     assert (case.subject, case.text) == ("Neu vom Kollegen", "Alter Text")  # nothing saved yet
