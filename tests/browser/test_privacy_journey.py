@@ -70,6 +70,7 @@ def test_read_log_rectification_disclosure_and_confidential_cases(
 
     # The KRM-B rectifies the customer's name (art. 16).
     login(page, site, "krmb", checks)
+    openings += 1  # the start page, Meine Aufgaben, shows the case among the KRM-B's tasks
     page.goto(f"{site}/faelle/{case.pk}/")
     openings += 1
     expect(page.get_by_role("region", name="Kundin / Kunde")).to_contain_text(OLD_NAME)
@@ -135,9 +136,16 @@ def test_read_log_rectification_disclosure_and_confidential_cases(
     expect(page.get_by_role("heading", level=1, name="Anmelden")).to_be_visible()
 
     pages = ReadEvent.objects.filter(case=case, via=ReadEvent.Via.PAGE).count()
-    assert pages == openings == 5
+    lists = ReadEvent.objects.filter(case=case, via=ReadEvent.Via.LIST).count()
+    assert (pages, lists) == (5, 1) and pages + lists == openings
     assert ReadEvent.objects.filter(case=case, via=ReadEvent.Via.DISCLOSURE).count() == 1
-    assert ReadEvent.objects.filter(case=dab).count() == 1
+    # The captor's opening of the stub; and the KRM-B's Meine Aufgaben, which lists it.
+    assert ReadEvent.objects.filter(case=dab, via=ReadEvent.Via.PAGE).count() == 1
+    assert list(
+        ReadEvent.objects.filter(case=dab, via=ReadEvent.Via.LIST).values_list(
+            "user__username", flat=True
+        )
+    ) == ["krmb"]
     checks.assert_clean()
 
 

@@ -163,7 +163,8 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, org):
 def test_successful_login_and_logout(client, org):
     response = _login(client, "mitarbeiter", "geheim-passwort-123")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/faelle/"
+    assert response.headers["Location"] == "/"  # the start page …
+    assert client.get("/").headers["Location"] == "/faelle/"  # … the worklist: no tasks
     response = client.post("/abmelden/")
     assert response.status_code == 302
     assert client.get("/faelle/").status_code == 302  # back to the login
