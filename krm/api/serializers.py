@@ -192,7 +192,7 @@ class CaseSerializer(serializers.ModelSerializer):
     )
     def get_current_step(self, case: Case) -> str | None:
         state = STATES.get(case.status)
-        return state.todo if state else None
+        return state.todo_for(case) if state else None
 
     @extend_schema_field(
         serializers.ListField(

@@ -145,7 +145,7 @@ def _sync_tasks(case: Case, step: workflow.Step, *, state_changed: bool) -> None
             case.step_due = state.due(step)
             case.acting = ", ".join(h.who for h in holders)[:200]
             new += [
-                _task(case, h, step=case.status, label=state.todo, due=case.step_due)
+                _task(case, h, step=case.status, label=state.todo_for(case), due=case.step_due)
                 for h in holders
             ]
     if case.status in workflow.CLOSED_STATUSES:

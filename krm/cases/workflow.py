@@ -166,10 +166,19 @@ class State:
     todo: str  # what must be done now, as a task label
     holders: Callable[[Case], list[Holder]]
     due: Callable[[Step], dt.date | None]
+    todo_by_kind: tuple[tuple[str, str], ...] = ()  # a kind's own wording of the task
+
+    def todo_for(self, case: Case) -> str:
+        return dict(self.todo_by_kind).get(case.kind, self.todo)
 
 
 STATES: dict[str, State] = {
-    Status.EINGEGANGEN: State("Fall vorbereiten und weitergeben", _krmb, _submission_due),
+    Status.EINGEGANGEN: State(
+        "Fall vorbereiten und weitergeben",
+        _krmb,
+        _submission_due,
+        ((Kind.MEINUNGSKARTE, "Meinungskarte auswerten"),),
+    ),
     Status.BEI_GF: State("Abverfügung treffen", _gf, lambda s: _days(s, "abverfuegung_workdays")),
     Status.ABVERFUEGT: State(
         "Abverfügung an den Bereich weitergeben",

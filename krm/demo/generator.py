@@ -638,7 +638,7 @@ def _insert_tasks(jobcenter: Jobcenter, rows: list[GeneratedCase], calendar) -> 
                         jobcenter.pk,
                         "aktion",
                         status,
-                        state.todo,
+                        state.todo_for(r.case),
                         holder.user.pk if holder.user else None,
                         holder.role,
                         holder.unit.pk if holder.unit else None,

@@ -151,3 +151,12 @@ def test_the_draft_form_shows_the_draft_and_dates_default_to_today(org):
     case.draft = "Bisheriger Entwurf"
     assert StepForm(TRANSITIONS["entwurf"], case).initial["draft"] == "Bisheriger Entwurf"
     assert StepForm(TRANSITIONS["versenden"], case).initial["on"] == timezone.localdate()
+
+
+def test_a_meinungskarte_task_says_what_to_do_with_it(org):
+    card = make_case(org["krmb"], kind="meinungskarte", channel="meinungskarte")
+    assert list(card.tasks.values_list("label", flat=True)) == ["Meinungskarte auswerten"]
+    letter = make_case(org["krmb"])
+    assert list(letter.tasks.values_list("label", flat=True)) == [
+        "Fall vorbereiten und weitergeben"
+    ]
