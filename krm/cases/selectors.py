@@ -317,17 +317,9 @@ def task_filter(access: Access) -> Q:
 def held_as_deputy(task: Task, access: Access) -> bool:
     """Not one's own task, but an absent person's."""
     own = [g for g in access.grants if g.principal_id is None]
-    if task.assignee_id is not None:
-        return task.assignee_id != access.user_id
-    for grant in own:
-        if task.role in grant.roles and (
-            task.unit_id is None
-            or task.unit_id in grant.led_bereich_ids
-            or task.unit_id in grant.led_team_ids
-            or (task.role == Role.LGF and task.unit_id in access.lgf_bereich_ids)
-        ):
-            return False
-    return True
+    return not workflow.holds(
+        access, user_id=task.assignee_id, role=task.role, unit_id=task.unit_id, grants=own
+    )
 
 
 def my_tasks(*, user: User, clock: Clock) -> QuerySet[Task]:

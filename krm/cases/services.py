@@ -263,8 +263,8 @@ def _record_on_linked_complaints(widerspruch: Case, *, actor: User) -> None:
 def mark_read(*, actor: User, task: Task) -> None:
     """A task "zur Kenntnis" is done with one click by the person (or role) it is for."""
     access = access_for(actor)
-    holder = workflow.Holder(task.who, user=task.assignee, role=task.role, unit=task.unit)
-    if task.kind != Task.Kind.KENNTNIS or not workflow.acts_for(access, holder):
+    held = workflow.holds(access, user_id=task.assignee_id, role=task.role, unit_id=task.unit_id)
+    if task.kind != Task.Kind.KENNTNIS or not held:
         raise PermissionDenied("Diese Aufgabe ist nicht für Sie.")
     with transaction.atomic():
         updated = (

@@ -136,7 +136,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "steps": [StepForm(t, case) for t in workflow.available(case, access)],
             "open_tasks": [t for t in case.open_tasks if t.kind == Task.Kind.AKTION],
             "notices": [
-                (t, workflow.acts_for(access, workflow.Holder(t.who, t.assignee, t.role, t.unit)))
+                (t, workflow.holds(access, user_id=t.assignee_id, role=t.role, unit_id=t.unit_id))
                 for t in case.open_tasks
                 if t.kind == Task.Kind.KENNTNIS
             ],
@@ -442,7 +442,7 @@ def task_read(request: HttpRequest, task_id: int) -> HttpResponse:
     if not is_key(str(task_id)):
         raise Http404("Aufgabe nicht gefunden")
     task = get_object_or_404(
-        Task.objects.open().select_related("case", "unit", "assignee"),
+        Task.objects.open().select_related("case"),
         pk=task_id,
         jobcenter_id=access_for(request.user).jobcenter_id,
     )

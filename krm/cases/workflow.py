@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from krm.accounts.access import Access
+from krm.accounts.access import Access, Grant
 from krm.accounts.roles import CASE_ROLES, NO_CASE_ACCESS_ROLES, Role
 from krm.lib.workdays import WorkdayCalendar, as_berlin
 
@@ -43,6 +43,7 @@ from .kinds import (
     WiderspruchOutcome,
     is_in_scope,
 )
+from .permissions import never_shown_dabs_about
 from .states import CLOSED_STATUSES, OPEN_STATUSES, Status, initial_status  # noqa: F401 (the table)
 
 if TYPE_CHECKING:
@@ -97,13 +98,22 @@ def _krmb(case: Case) -> list[Holder]:
 
 def about_a_krmb(case: Case) -> bool:
     """A DAB about a KRM-B: the KRM-B's part of its route is the Vertretung's (R-K7, O-4)."""
-    if case.kind != Kind.DIENSTAUFSICHTSBESCHWERDE or case.staff_concerned_id is None:
-        return False
-    cached = getattr(case, "_about_a_krmb", None)
+    return case.kind == Kind.DIENSTAUFSICHTSBESCHWERDE and Role.KRMB in concerned_roles(case)
+
+
+def concerned_roles(case: Case) -> frozenset[str]:
+    """The roles of the staff member concerned, read once per case object."""
+    if case.staff_concerned_id is None:
+        return frozenset()
+    cached = getattr(case, "_concerned_roles", None)
     if cached is None:
         role_model = apps.get_model("accounts", "RoleAssignment")
-        cached = role_model.objects.filter(user_id=case.staff_concerned_id, role=Role.KRMB).exists()
-        case._about_a_krmb = cached
+        cached = frozenset(
+            role_model.objects.filter(user_id=case.staff_concerned_id).values_list(
+                "role", flat=True
+            )
+        )
+        case._concerned_roles = cached
     return cached
 
 
@@ -215,21 +225,37 @@ OFFICE_STATES = frozenset({Status.ZUM_VERSAND})
 
 def acts_for(access: Access, holder: Holder) -> bool:
     """The user holds this task, themselves or as the deputy of an absent person."""
-    if holder.user is not None:
-        return holder.user.pk == access.user_id or any(
-            g.principal_id == holder.user.pk for g in access.grants
-        )
-    unit_id = holder.unit.pk if holder.unit else None
-    for grant in access.grants:
-        if holder.role not in grant.roles:
+    return holds(
+        access,
+        user_id=holder.user.pk if holder.user else None,
+        role=holder.role,
+        unit_id=holder.unit.pk if holder.unit else None,
+    )
+
+
+def holds(
+    access: Access,
+    *,
+    user_id: int | None,
+    role: str,
+    unit_id: int | None,
+    grants: Iterable[Grant] | None = None,
+) -> bool:
+    """Whether the grants (default: all the user's, own and as deputy) hold a task for this
+    person, or for this role (in this unit); by ids, so a task row needs nothing loaded."""
+    grants = access.grants if grants is None else tuple(grants)
+    if user_id is not None:
+        return user_id == access.user_id or any(g.principal_id == user_id for g in grants)
+    for grant in grants:
+        if role not in grant.roles:
             continue
         if unit_id is None:
             return True
-        if holder.role == Role.BL and unit_id in grant.led_bereich_ids:
+        if role == Role.BL and unit_id in grant.led_bereich_ids:
             return True
-        if holder.role == Role.TL and unit_id in grant.led_team_ids:
+        if role == Role.TL and unit_id in grant.led_team_ids:
             return True
-        if holder.role == Role.LGF and unit_id in access.lgf_bereich_ids:
+        if role == Role.LGF and unit_id in access.lgf_bereich_ids:
             return True
     return False
 
@@ -936,7 +962,7 @@ def report_deadline_risk(step: Step) -> None:
     """R-Q3: the completion deadline cannot be met: the KRM-B writes a Zwischennachricht."""
     step.extra_tasks.append(
         (
-            KRMB,
+            _krmb(step.case)[0],
             "zwischennachricht",
             "Zwischennachricht schreiben",
             step.calendar.add_workdays(step.today, 1),
@@ -1135,20 +1161,13 @@ def is_kind(*kinds: str) -> Guard:
 def dab_not_against_gf(case: Case) -> str | None:
     if case.staff_concerned_id is None:
         return "Bitte zuerst die betroffene Person erfassen."
-    if _holds_gf(case):
+    if Role.GF in concerned_roles(case):
         return "Eine DAB gegen die GF geht an die vorgesetzte Stelle der GF."
     return None
 
 
 def dab_against_gf(case: Case) -> str | None:
-    return None if _holds_gf(case) else "Die DAB richtet sich nicht gegen die GF."
-
-
-def _holds_gf(case: Case) -> bool:
-    if case.staff_concerned_id is None:
-        return False
-    role_model = apps.get_model("accounts", "RoleAssignment")
-    return role_model.objects.filter(user_id=case.staff_concerned_id, role=Role.GF).exists()
+    return None if Role.GF in concerned_roles(case) else "Die DAB richtet sich nicht gegen die GF."
 
 
 def escalatable(case: Case) -> str | None:
@@ -1737,9 +1756,7 @@ def never_for(access: Access, case: Case) -> bool:
     """The person a DAB is about never takes a step on it, nor a deputy for them (R-K7)."""
     if case.kind != Kind.DIENSTAUFSICHTSBESCHWERDE or case.staff_concerned_id is None:
         return False
-    return case.staff_concerned_id == access.user_id or any(
-        g.principal_id == case.staff_concerned_id for g in access.grants
-    )
+    return case.staff_concerned_id in never_shown_dabs_about(access)
 
 
 def check(transition: Transition, case: Case, access: Access) -> None:
