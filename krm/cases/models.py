@@ -330,6 +330,17 @@ class CaseLink(models.Model):
     def __str__(self) -> str:
         return f"{self.first_id} ↔ {self.second_id}"
 
+    @classmethod
+    def of(cls, case_id: int) -> Q:
+        """The links of a case, from either side."""
+        return Q(first_id=case_id) | Q(second_id=case_id)
+
+    @classmethod
+    def partner_ids(cls, case_id: int) -> set[int]:
+        """The ids of the cases linked to this one."""
+        pairs = cls.objects.filter(cls.of(case_id)).values_list("first_id", "second_id")
+        return {first if second == case_id else second for first, second in pairs}
+
 
 class Forwarding(models.Model):
     """An out-of-scope reaction handed on: to whom, when, by whom (R-O1 … O4)."""

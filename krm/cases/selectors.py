@@ -232,7 +232,7 @@ def linked_cases(*, user: User, case: Case) -> list[LinkedCase]:
     """The cases linked to `case`: those the user may read, a placeholder for others,
     nothing for confidential ones (`_mention`)."""
     links = list(
-        CaseLink.objects.filter(Q(first=case) | Q(second=case))
+        CaseLink.objects.filter(CaseLink.of(case.pk))
         .select_related("first", "second")
         .order_by("created_at")
     )

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from krm.accounts.access import Access, access_for
@@ -229,35 +228,7 @@ def take_step(
             actor=actor,
             data={**event, **step.record},
         )
-        if transition.name == "widerspruch_ergebnis":
-            _record_on_linked_complaints(locked, actor=actor)
     return locked
-
-
-def _record_on_linked_complaints(widerspruch: Case, *, actor: User) -> None:
-    """R-K9: the Widerspruch's outcome is recorded on the open complaints linked to it."""
-    link_ids = CaseLink.objects.filter(Q(first=widerspruch) | Q(second=widerspruch)).values_list(
-        "first_id", "second_id"
-    )
-    others = {a if b == widerspruch.pk else b for a, b in link_ids}
-    for complaint in (
-        Case.objects.select_for_update(of=("self",))
-        .filter(pk__in=others, is_open=True)
-        .exclude(kind=Kind.WIDERSPRUCH)
-    ):
-        complaint.widerspruch_outcome = widerspruch.widerspruch_outcome
-        _save(complaint)
-        record(
-            case=complaint,
-            type=EventType.CASE_STEP,
-            actor=actor,
-            data={
-                "schritt": "widerspruch_ergebnis",
-                "widerspruch": widerspruch.widerspruch_outcome,
-                "mit": widerspruch.aktenzeichen,
-                "mit_id": widerspruch.pk,
-            },
-        )
 
 
 def mark_read(*, actor: User, task: Task) -> None:

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -497,7 +496,7 @@ def unlink(request: HttpRequest, case_id: int, link_id: int) -> HttpResponse:
     case = permissions.get_case(request.user, case_id, change=True)
     link_obj = get_object_or_404(
         CaseLink.objects.select_related("first", "second"),
-        Q(first=case) | Q(second=case),
+        CaseLink.of(case.pk),
         pk=link_id,
     )
     other = link_obj.second if link_obj.first_id == case.pk else link_obj.first

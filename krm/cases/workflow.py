@@ -603,10 +603,7 @@ def linked_widersprueche(case: Case) -> list[Case]:
     case_model = apps.get_model("cases", "Case")
     link_model = apps.get_model("cases", "CaseLink")
     if getattr(case, "_widersprueche", None) is None:
-        ids = link_model.objects.filter(Q(first_id=case.pk) | Q(second_id=case.pk)).values_list(
-            "first_id", "second_id"
-        )
-        others = {a if b == case.pk else b for a, b in ids}
+        others = link_model.partner_ids(case.pk)
         case._widersprueche = list(
             case_model.objects.filter(pk__in=others, kind=Kind.WIDERSPRUCH).order_by("pk")
         )
@@ -1001,10 +998,35 @@ def waiver(step: Step) -> None:
 
 
 def widerspruch_concluded(step: Step) -> None:
-    """R-K9: the Widerspruch's outcome, recorded on it and on the complaints linked to it."""
+    """R-K9: the Widerspruch's outcome, recorded on it and on the open complaints linked to
+    it (each a new version with its own event)."""
+    from krm.audit.services import record
+
     case = step.case
     case.widerspruch_outcome = step.data["outcome"]
     step.record.update({"widerspruch": case.widerspruch_outcome, "am": step.data["on"]})
+    case_model = apps.get_model("cases", "Case")
+    link_model = apps.get_model("cases", "CaseLink")
+    complaints = (
+        case_model.objects.select_for_update(of=("self",))
+        .filter(pk__in=link_model.partner_ids(case.pk), is_open=True)
+        .exclude(kind=Kind.WIDERSPRUCH)
+    )
+    for complaint in complaints:
+        complaint.widerspruch_outcome = case.widerspruch_outcome
+        complaint.version += 1
+        complaint.save()
+        record(
+            case=complaint,
+            type="case.step",
+            actor=step.actor,
+            data={
+                "schritt": "widerspruch_ergebnis",
+                "widerspruch": case.widerspruch_outcome,
+                "mit": case.aktenzeichen,
+                "mit_id": case.pk,
+            },
+        )
 
 
 def add_note(step: Step) -> None:
