@@ -342,8 +342,7 @@ class TaskListView(generics.GenericAPIView):
         query = TaskListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         access = access_for(request.user)
-        clock = Clock.for_jobcenter(access.jobcenter_id or 0)
-        page = self.paginate_queryset(selectors.my_tasks(user=request.user, clock=clock))
+        page = self.paginate_queryset(selectors.my_tasks(user=request.user))
         log_reads(
             user=request.user,
             case_ids=sorted({task.case_id for task in page}),

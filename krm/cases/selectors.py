@@ -322,7 +322,7 @@ def held_as_deputy(task: Task, access: Access) -> bool:
     )
 
 
-def my_tasks(*, user: User, clock: Clock) -> QuerySet[Task]:
+def my_tasks(*, user: User) -> QuerySet[Task]:
     """Meine Aufgaben: open tasks on cases the user may read, by due date (overdue ones
     come first by themselves; none: last), oldest first. The case rule is applied through
     the join, not as a list of case ids."""

@@ -712,9 +712,9 @@ def _add_tasks(org: Any, total: int) -> None:
         count += 1
 
 
-# token; the user's roles; absences (deputies); closure days (the overdue order); the count;
-# the page of tasks with their cases; the read log's INSERT (one for the page).
-TASK_QUERIES = 7
+# token; the user's roles; absences (deputies); the count; the page of tasks with their
+# cases; the read log's INSERT (one for the page).
+TASK_QUERIES = 6
 
 
 def test_tasks_make_the_same_number_of_queries_for_5_and_40(

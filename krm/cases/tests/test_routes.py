@@ -18,7 +18,6 @@ from krm.accounts.models import Absence, User
 from krm.accounts.roles import Role
 from krm.audit.models import EventType
 from krm.cases import permissions, selectors, services
-from krm.cases.deadlines import Clock
 from krm.cases.models import Case, Forwarding, PresentationCriterion, Task
 from krm.cases.workflow import TRANSITIONS, Status, StepDataError, fields_of
 from krm.lib.workdays import BERLIN
@@ -102,17 +101,15 @@ def krmb_task(state: str) -> tuple:
 
 def viewers(case: Case, kind: str = Task.Kind.AKTION, extra: tuple[str, ...] = ()) -> set[str]:
     """Who of the organisation finds an open task of `kind` on the case in Meine Aufgaben."""
-    clock = Clock.for_jobcenter(case.jobcenter_id)
     found = set()
     for user in User.objects.filter(username__in=[*PEOPLE, *extra]):
-        if selectors.my_tasks(user=user, clock=clock).filter(case_id=case.pk, kind=kind).exists():
+        if selectors.my_tasks(user=user).filter(case_id=case.pk, kind=kind).exists():
             found.add(user.username)
     return found
 
 
 def my_task(user: User, case: Case, kind: str = Task.Kind.AKTION) -> Task:
-    clock = Clock.for_jobcenter(case.jobcenter_id)
-    return selectors.my_tasks(user=fresh(user), clock=clock).get(case_id=case.pk, kind=kind)
+    return selectors.my_tasks(user=fresh(user)).get(case_id=case.pk, kind=kind)
 
 
 def steps_of(case: Case) -> list[str]:
@@ -883,11 +880,7 @@ def test_dab_against_a_staff_member_goes_to_a_superior_and_the_gf_signs(org):
     def concerned_is_out() -> None:
         assert not permissions.sees_contents(fresh(staff), reload(case))
         assert not Task.objects.filter(case=case, assignee=staff).exists()
-        assert (
-            not selectors.my_tasks(user=fresh(staff), clock=Clock.for_jobcenter(org.jobcenter))
-            .filter(case_id=case.pk)
-            .exists()
-        )
+        assert not selectors.my_tasks(user=fresh(staff)).filter(case_id=case.pk).exists()
         with pytest.raises(PermissionDenied):
             step(fresh(staff), case, "notiz", text="Stellungnahme")
 
