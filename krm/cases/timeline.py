@@ -204,7 +204,7 @@ class Names:
             for value in _staff_values(event.data):
                 usernames.add(value)
         self.people = {
-            u.username: u.get_full_name() or u.username
+            u.username: str(u)
             for u in User.objects.filter(jobcenter_id=jobcenter_id, username__in=usernames)
         }
 
@@ -221,7 +221,7 @@ def _staff_values(data: dict) -> Iterable[str]:
 def actor_name(event: Event) -> str:
     if event.actor is None:
         return "krm"
-    return event.actor.get_full_name() or event.actor.username
+    return str(event.actor)
 
 
 def show(value: Any, key: str, names: Names) -> str:

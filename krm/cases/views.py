@@ -239,7 +239,7 @@ def edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 form = CaseForm(merged, jobcenter=case.jobcenter, case=case)
                 last = current.events.select_related("actor").order_by("-seq").first()
                 by = (
-                    f" (zuletzt von {last.actor.get_full_name() or last.actor.username}, "
+                    f" (zuletzt von {last.actor}, "
                     f"{timezone.localtime(last.created_at):%d.%m.%Y %H:%M} Uhr)"
                     if last is not None and last.actor is not None
                     else ""

@@ -73,7 +73,7 @@ class Holder:
 
 
 def person(user: User) -> Holder:
-    return Holder(who=user.get_full_name() or user.username, user=user)
+    return Holder(who=str(user), user=user)  # User.__str__: the full name, else the username
 
 
 KRMB = Holder("KRM-Beauftragte", role=Role.KRMB)
@@ -458,8 +458,7 @@ def _static(enum: type[models.TextChoices], *, exclude: Iterable[str] = ()) -> C
 
 
 def _user_label(user: User, what: str = "") -> str:
-    name = user.get_full_name() or user.username
-    return f"{name} ({what})" if what else name
+    return f"{user} ({what})" if what else str(user)
 
 
 def _people(case: Case, assignments: Q, *, what: Callable[[Any], str]) -> list[tuple[str, str]]:
