@@ -7,6 +7,7 @@ without KRM_ALLOWED_HOSTS or with a default or weak KRM_SECRET_KEY.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 from pathlib import Path
@@ -130,11 +131,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "axes",
     "pgtrigger",
+    "django_tasks",
+    "django_tasks_db",
     "krm.jobcenters",
     "krm.accounts",
     "krm.audit",
     "krm.cases",
     "krm.intake",
+    "krm.documents",
+    "krm.letters",
+    "krm.worker",
     "krm.api",
     "krm.oversight",
     "krm.demo",
@@ -238,8 +244,23 @@ LOCALE_PATHS = [BASE_DIR / "krm" / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "krm" / "static"]
+# The documents of the cases (krm/documents): a local folder by default; any Django storage
+# backend by configuration, e.g. S3-compatible object storage with django-storages
+# (docs/operations.md): KRM_DOCUMENT_STORAGE names the backend class, KRM_DOCUMENT_STORAGE_OPTIONS
+# its options as JSON.
+KRM_DOCUMENT_ROOT = Path(env_str("KRM_DOCUMENT_ROOT") or VAR_DIR / "documents")
+_document_storage = env_str("KRM_DOCUMENT_STORAGE") or "django.core.files.storage.FileSystemStorage"
+_document_options = json.loads(env_str("KRM_DOCUMENT_STORAGE_OPTIONS") or "{}")
+if _document_storage.endswith("FileSystemStorage"):
+    _document_options = {
+        "location": str(KRM_DOCUMENT_ROOT),
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+        **_document_options,
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": {"BACKEND": _document_storage, "OPTIONS": _document_options},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -393,3 +414,22 @@ LOGGING = {
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Uploads to a case (krm/documents/inspection.py): the largest file accepted.
+KRM_MAX_UPLOAD_BYTES = env_int("KRM_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Background work (text extraction and OCR, mail, retention) on Django's tasks framework:
+# the django-tasks backport with its database backend; `krm worker` runs the tasks. Another
+# backend (e.g. django-tasks-rq on Redis) by KRM_TASK_BACKEND, see docs/operations.md.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("KRM_TASK_BACKEND") or "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# How often a failed task is tried in all, and after how many seconds a worker that stopped
+# reporting counts as dead (its running task is then given to another worker).
+KRM_TASK_ATTEMPTS = env_int("KRM_TASK_ATTEMPTS", 5, minimum=1)
+KRM_WORKER_STALE_SECONDS = env_int("KRM_WORKER_STALE_SECONDS", 60, minimum=5)

@@ -19,6 +19,8 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", include("krm.accounts.urls")),
     path("faelle/", include("krm.cases.urls")),
+    path("", include("krm.documents.urls")),
+    path("", include("krm.letters.urls")),
     path("erfassung/", include("krm.intake.urls")),
     path("protokoll/", include("krm.oversight.urls")),
     path("api/v1/", include("krm.api.urls")),

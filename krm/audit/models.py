@@ -36,6 +36,11 @@ class EventType(models.TextChoices):
     CASE_RECTIFIED = "case.rectified", "Daten berichtigt (Art. 16 DSGVO)"
     CASE_ERASED = "case.erased", "Personenbezogene Daten gelöscht (Art. 17 DSGVO)"
     CASE_DISCLOSED = "case.disclosed", "Auskunft erteilt (Art. 15 DSGVO)"
+    DOCUMENT_ADDED = "document.added", "Dokument hinzugefügt"
+    LETTER_CREATED = "letter.created", "Schreiben erstellt"
+    LETTER_SENT = "letter.sent", "Schreiben versandt"
+    DOCUMENTS_HANDED_OVER = "document.handed_over", "An die E-Akte übergeben"
+    CASE_EXPORTED = "case.exported", "Akte exportiert"
     # The security log: accounts, roles, deputies, passwords, sessions, configuration.
     ACCOUNT_CREATED = "account.created", "Benutzerkonto angelegt"
     ACCOUNT_CHANGED = "account.changed", "Benutzerkonto oder API-Schlüssel geändert"

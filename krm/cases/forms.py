@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -342,6 +343,16 @@ class StepForm(forms.Form):
         self.transition = transition
         for spec, choices in self.step_fields:
             self.fields[spec.name] = _form_field(spec, choices)
+        if "draft" in self.fields:
+            # While an answer is written, advice on how easy it is to read (R-Q5).
+            self.fields["draft"].widget.attrs.update(
+                {
+                    "rows": 12,
+                    "hx-post": reverse("letters:readability"),
+                    "hx-trigger": "input changed delay:800ms",
+                    "hx-target": f"#readability-{transition.name}",
+                }
+            )
         if transition.confirm:
             self.fields["confirm"] = forms.BooleanField(
                 label=f"Ja: {transition.confirm.rstrip('?')}",

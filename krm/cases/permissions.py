@@ -186,7 +186,9 @@ class Visibility:
         )
 
 
-def visibility_for(access: Access) -> Visibility:
+def visibility_for(access: Access, *, captured: bool = True) -> Visibility:
+    """What `access` may see. `captured=False`: without what the user sees only because
+    they captured it (the documents of a case, the Ablage: R-A3)."""
     user = access.user_id
     if user is None or access.jobcenter_id is None:
         return Visibility(None, (), ())
@@ -201,7 +203,7 @@ def visibility_for(access: Access) -> Visibility:
             # Standing in for someone never opens a DAB about that person.
             contents.append(Rule(tuple(clauses), (about_me, _dab_about([grant.principal_id]))))
     existence: list[Rule] = []
-    if access.has(*CAPTURING_ROLES):
+    if captured and access.has(*CAPTURING_ROLES):
         mine = Condition("captured_by_id", frozenset({user}))
         own.append(Clause((mine, Condition("kind", CONFIDENTIAL, include=False))))
         existence.append(Rule((Clause((mine, Condition("kind", CONFIDENTIAL))),), (about_me,)))
@@ -217,6 +219,14 @@ def never_shown_dabs_about(access: Access) -> set[int]:
     if access.user_id is None:
         return set()
     return {access.user_id} | {g.principal_id for g in access.grants if g.principal_id}
+
+
+def documents_visibility(access: Access) -> Visibility:
+    """Whose documents a user may open (R-A3, A4): the KRM-B, the Vertretung, GF and LGF,
+    the BL/TL of the case's unit, the DSB for data-protection cases, whoever the case is
+    assigned to (and their deputy), the Vorzimmer while it stands in for the KRM-B; never
+    Controlling, never the staff member a DAB is about, not the captor as such."""
+    return visibility_for(access, captured=False)
 
 
 def visibility_of(user: User) -> Visibility:

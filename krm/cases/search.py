@@ -1,4 +1,5 @@
-"""Full-text search over subject, text and customer name.
+"""Full-text search over subject, text, customer name and the text of the case's documents
+(the current version of each: extracted or OCR'd by krm/documents).
 
 PostgreSQL: a `tsvector` per case with a GIN index and German stemming.
 SQLite: an FTS5 table with the unicode61 tokenizer (remove_diacritics 2).
@@ -17,6 +18,12 @@ from django.db.models.expressions import RawSQL
 TABLE = "cases_search"
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _CHUNK = 500
+# The text of a case's current documents, and how much of it is indexed (PostgreSQL's
+# tsvector holds at most 1 MB).
+DOCUMENTS_CHARS = 300_000
+_DOCUMENTS_FROM = "FROM documents_document d WHERE d.case_id = c.id AND d.is_current"
+_DOCUMENTS_PG = f"(SELECT string_agg(d.text, ' ') {_DOCUMENTS_FROM})"
+_DOCUMENTS_SQLITE = f"(SELECT group_concat(d.text, ' ') {_DOCUMENTS_FROM})"
 
 
 def create_index_sql(vendor: str) -> list[str]:
@@ -38,7 +45,8 @@ def create_index_sql(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return [
             f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
-            " subject, body, customer, tokenize = 'unicode61 remove_diacritics 2')",
+            " subject, body, customer, documents,"
+            " tokenize = 'unicode61 remove_diacritics 2')",
             # The FTS table cannot hold a foreign key: delete its row with the case.
             f"CREATE TRIGGER {TABLE}_case_deleted AFTER DELETE ON cases_case BEGIN"
             f" DELETE FROM {TABLE} WHERE rowid = old.id; END",
@@ -71,7 +79,9 @@ def reindex(case_ids: Iterable[int]) -> None:
                     "SELECT c.id,"
                     " setweight(to_tsvector('german', c.subject), 'A')"
                     " || setweight(to_tsvector('german', coalesce(cu.name, '')), 'A')"
-                    " || setweight(to_tsvector('german', left(c.text, 100000)), 'B') "
+                    " || setweight(to_tsvector('german', left(c.text, 100000)), 'B')"
+                    " || setweight(to_tsvector('german',"
+                    f" left(coalesce({_DOCUMENTS_PG}, ''), {DOCUMENTS_CHARS})), 'C') "
                     "FROM cases_case c LEFT JOIN cases_customer cu ON cu.case_id = c.id "
                     f"WHERE c.id IN ({marks}) "
                     "ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document",
@@ -80,8 +90,9 @@ def reindex(case_ids: Iterable[int]) -> None:
             else:
                 cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
                 cursor.execute(
-                    f"INSERT INTO {TABLE} (rowid, subject, body, customer) "
-                    "SELECT c.id, c.subject, c.text, coalesce(cu.name, '') "
+                    f"INSERT INTO {TABLE} (rowid, subject, body, customer, documents) "
+                    "SELECT c.id, c.subject, c.text, coalesce(cu.name, ''),"
+                    f" substr(coalesce({_DOCUMENTS_SQLITE}, ''), 1, {DOCUMENTS_CHARS}) "
                     "FROM cases_case c LEFT JOIN cases_customer cu ON cu.case_id = c.id "
                     f"WHERE c.id IN ({marks})",
                     chunk,

@@ -30,6 +30,7 @@ from .kinds import (
     SenderType,
     is_in_scope,
 )
+from .signals import step_taken
 from .models import (
     Case,
     CaseLink,
@@ -227,6 +228,9 @@ def take_step(
             type=transition.event or EventType.CASE_STEP,
             actor=actor,
             data={**event, **step.record},
+        )
+        step_taken.send(
+            sender=Case, case=locked, step=transition.name, actor=actor, data=cleaned
         )
     return locked
 

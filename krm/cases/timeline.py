@@ -82,6 +82,11 @@ DONE_BY_TYPE = {
     EventType.CASE_ERASED: "personenbezogene Daten gelöscht (Art. 17 DSGVO)",
     EventType.CASE_DISCLOSED: "Auskunft erteilt (Art. 15 DSGVO)",
     EventType.TASK_DONE: "zur Kenntnis genommen",
+    EventType.DOCUMENT_ADDED: "ein Dokument abgelegt",
+    EventType.LETTER_CREATED: "ein Schreiben erstellt",
+    EventType.LETTER_SENT: "ein Schreiben als versandt vermerkt",
+    EventType.DOCUMENTS_HANDED_OVER: "Dokumente an die E-Akte übergeben",
+    EventType.CASE_EXPORTED: "die Akte exportiert",
 }
 
 LABELS = {
@@ -135,6 +140,12 @@ LABELS = {
     "aufgabe": "Aufgabe",
     "abgeschlossen": "abgeschlossen am",
     "sender_type": "Absender",
+    "dokument": "Dokument",
+    "datei": "Datei",
+    "version": "Version",
+    "vorlage": "Vorlage",
+    "versandweg": "Versand",
+    "dokumente": "Dokumente",
 }
 # Keys that name a colleague: not in a customer's Auskunft (staff appear by function there).
 PERSON_KEYS = frozenset(

@@ -23,7 +23,7 @@ from krm.audit.services import log_reads
 from krm.lib.keys import is_key
 
 from . import disclosure as disclosure_service
-from . import permissions, privacy, selectors, services, timeline, workflow
+from . import panels, permissions, privacy, selectors, services, timeline, workflow
 from .deadlines import Clock
 from .forms import (
     EDIT_FIELDS,
@@ -148,6 +148,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
                 for r in case.aktenzeichen_records.all()
                 if r.aktenzeichen != case.aktenzeichen
             ],
+            "panels": panels.panels_for(request, case),
         },
     )
 

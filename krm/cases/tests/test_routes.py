@@ -116,8 +116,13 @@ def steps_of(case: Case) -> list[str]:
     return [e.data["schritt"] for e in case.events.filter(type=EventType.CASE_STEP).order_by("pk")]
 
 
+# What a step files besides its own event (the letter it makes, R-W2.3, W2.4 …).
+FILED = (EventType.LETTER_CREATED, EventType.LETTER_SENT, EventType.DOCUMENT_ADDED)
+
+
 def last_event(case: Case) -> Any:
-    return case.events.order_by("pk").last()
+    """The step's own event: the last one that is not a letter or document it filed."""
+    return case.events.exclude(type__in=FILED).order_by("pk").last()
 
 
 def expect(

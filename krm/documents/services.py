@@ -1,0 +1,137 @@
+"""Adding documents to a case: uploads (checked by `inspection`), letters krm writes, new
+versions of either. Every addition lands in the case's timeline; its text is read in the
+background (`tasks.extract_text`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from krm.accounts.models import User
+from krm.audit.models import EventType
+from krm.audit.personal import Personal
+from krm.audit.services import record
+from krm.cases.models import Case
+
+from . import blobs, permissions
+from .inspection import FileRefused, inspect
+from .models import Document, DocumentKind, Origin, TextStatus
+
+
+def add(
+    case: Case,
+    *,
+    actor: User | None,
+    data: bytes,
+    filename: str,
+    content_type: str,
+    kind: str,
+    title: str,
+    origin: str,
+    previous: Document | None = None,
+    event_type: str = EventType.DOCUMENT_ADDED,
+    event_data: dict[str, Any] | None = None,
+) -> Document:
+    """Store `data` and file it in `case` (as the next version of `previous`, if given).
+    The caller has checked the bytes and the permission."""
+    sha256, blob = blobs.store(data)
+    with transaction.atomic():
+        version, series = 1, None
+        if previous is not None:
+            latest = (
+                Document.objects.select_for_update()
+                .filter(series=previous.series, is_current=True)
+                .first()
+            )
+            if latest is None or latest.case_id != case.pk:
+                raise ValueError("the previous version belongs to another case")
+            Document.objects.filter(pk=latest.pk).update(is_current=False)
+            version, series = latest.version + 1, latest.series
+        document = Document(
+            case=case,
+            kind=kind,
+            title=title[:200],
+            filename=filename[:160],
+            content_type=content_type,
+            size=len(data),
+            sha256=sha256,
+            blob=blob,
+            origin=origin,
+            version=version,
+            created_by=actor,
+        )
+        if series is not None:
+            document.series = series
+        document.save()
+        record(
+            type=event_type,
+            actor=actor,
+            case=case,
+            data={
+                "dokument": Personal(document.title, "document.title"),
+                "datei": Personal(document.filename, "document.filename"),
+                "version": version if version > 1 else None,
+                "dokument_id": document.pk,
+                "sha256": sha256,
+                **(event_data or {}),
+            },
+        )
+        transaction.on_commit(lambda: _read_text_later(document.pk))
+    return document
+
+
+def _read_text_later(document_id: int) -> None:
+    from .tasks import extract_text
+
+    extract_text.enqueue(document_id)
+
+
+def upload(
+    case: Case,
+    *,
+    actor: User,
+    name: str,
+    data: bytes,
+    kind: str = DocumentKind.EINGANG,
+    title: str = "",
+    previous: Document | None = None,
+) -> Document:
+    """A file a user uploads: refused (FileRefused, nothing stored) unless its bytes are an
+    accepted, harmless type; PermissionDenied unless the user may add documents."""
+    if not permissions.may_add(actor, case):
+        raise PermissionDenied("Sie dürfen diesem Fall keine Dokumente hinzufügen.")
+    if kind not in DocumentKind.values:
+        raise FileRefused("Bitte wählen Sie eine gültige Dokumentart.")
+    inspected = inspect(name, data)
+    if previous is not None and previous.case_id != case.pk:
+        raise FileRefused("Die frühere Version gehört zu einem anderen Fall.")
+    return add(
+        case,
+        actor=actor,
+        data=data,
+        filename=inspected.filename,
+        content_type=inspected.content_type,
+        kind=previous.kind if previous is not None else kind,
+        title=(title.strip() or (previous.title if previous else inspected.filename))[:200],
+        origin=Origin.UPLOADED,
+        previous=previous,
+    )
+
+
+def read(document: Document) -> bytes:
+    return blobs.read(document.blob)
+
+
+def set_text(document_id: int, *, text: str, method: str, failed: bool = False) -> None:
+    status = TextStatus.FAILED if failed else (TextStatus.DONE if text else TextStatus.NONE)
+    with transaction.atomic():
+        updated = Document.objects.filter(pk=document_id).update(
+            text=text, text_method=method, text_status=status
+        )
+        if updated:
+            case_id = Document.objects.filter(pk=document_id).values_list("case_id", flat=True)
+            from krm.cases import search
+
+            search.reindex(list(case_id))

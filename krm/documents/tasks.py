@@ -1,0 +1,36 @@
+"""Background work on documents: reading their text for the search (OCR for scans)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django_tasks import task
+
+from . import blobs
+from .models import Document, TextStatus
+
+
+@task()
+def extract_text(document_id: int) -> str:
+    """Read the document's text into the search index; idempotent (a retry reads again).
+    A tool that fails raises: the worker tries again later (krm/worker/runner.py); an
+    unreadable file after the last attempt keeps the status "wartet" until an administrator
+    looks (its error is shown with the task)."""
+    from .extraction import extract_text as extract
+    from .services import set_text
+
+    document = Document.objects.filter(pk=document_id).only("blob", "content_type").first()
+    if document is None:
+        return "gone"  # deleted meanwhile (retention): nothing to read
+    suffix = Path(document.blob).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(blobs.read(document.blob))
+        handle.flush()
+        result = extract(Path(handle.name), document.content_type)
+    set_text(document_id, text=result.text, method=result.method)
+    return result.method
+
+
+def pending() -> int:
+    return Document.objects.filter(text_status=TextStatus.PENDING).count()

@@ -1,0 +1,254 @@
+"""Writing letters: templates (versioned, checked on save), generating a letter of a case
+as PDF/A or DOCX into its documents, recording it as sent; the steps of the route that need
+a letter make it (`on_step`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from krm.accounts.access import access_for
+from krm.accounts.models import User
+from krm.accounts.roles import Role
+from krm.audit.models import EventType
+from krm.audit.services import record
+from krm.cases.kinds import Kind
+from krm.cases.models import Case
+from krm.documents import permissions as document_permissions
+from krm.documents import services as documents
+from krm.documents.models import Document, Origin
+
+from . import content as letter_content
+from . import placeholders, render
+from .defaults import DEFAULTS
+from .models import Letter, LetterKind, LetterTemplate
+
+FORMATS = {"pdf": (render.PDF_TYPE, ".pdf"), "docx": (render.DOCX_TYPE, ".docx")}
+MAX_SUBJECT = 300
+MAX_BODY = 20_000
+
+
+def ensure_templates(jobcenter_id: int) -> None:
+    """Version 1 of every kind that has no template yet (the defaults)."""
+    have = set(
+        LetterTemplate.objects.filter(jobcenter_id=jobcenter_id).values_list("kind", flat=True)
+    )
+    LetterTemplate.objects.bulk_create(
+        [
+            LetterTemplate(jobcenter_id=jobcenter_id, kind=kind, version=1, subject=s, body=b)
+            for kind, (s, b) in DEFAULTS.items()
+            if kind not in have
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def may_edit_templates(user: User) -> bool:
+    """The administrators and the KRM-B (who owns the KRM's wording) edit templates."""
+    access = access_for(user)
+    return access.jobcenter_id is not None and access.has(Role.ADMIN, Role.KRMB)
+
+
+def template_problems(subject: str, body: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not subject.strip():
+        errors["subject"] = ["Bitte geben Sie einen Betreff ein."]
+    elif len(subject) > MAX_SUBJECT:
+        errors["subject"] = [f"Der Betreff ist länger als {MAX_SUBJECT} Zeichen."]
+    if not body.strip():
+        errors["body"] = ["Bitte geben Sie einen Text ein."]
+    elif len(body) > MAX_BODY:
+        errors["body"] = [f"Der Text ist länger als {MAX_BODY} Zeichen."]
+    for name, text in (("subject", subject), ("body", body)):
+        if name not in errors:
+            found = [str(p) for p in placeholders.problems(text)]
+            if found:
+                errors[name] = found
+    return errors
+
+
+def save_template(
+    *, actor: User, kind: str, subject: str, body: str, note: str = "", based_on: int
+) -> LetterTemplate:
+    """A new version of the kind's template, if it is valid (ValidationError per field) and
+    nobody saved another version meanwhile (`based_on`: the version the editor started
+    from; ValidationError otherwise, nothing is overwritten)."""
+    if not may_edit_templates(actor):
+        raise PermissionDenied("Sie dürfen Vorlagen nicht bearbeiten.")
+    if kind not in LetterKind.values:
+        raise ValidationError({"kind": ["Unbekannte Art."]})
+    errors = template_problems(subject, body)
+    if errors:
+        raise ValidationError(errors)
+    jobcenter_id = actor.jobcenter_id
+    ensure_templates(jobcenter_id)
+    with transaction.atomic():
+        latest = (
+            LetterTemplate.objects.select_for_update()
+            .filter(jobcenter_id=jobcenter_id, kind=kind)
+            .order_by("-version")
+            .first()
+        )
+        if latest.version != based_on:
+            raise ValidationError(
+                {
+                    "__all__": [
+                        f"Inzwischen hat jemand Version {latest.version} gespeichert. Ihre "
+                        "Änderungen wurden nicht gespeichert; bitte übernehmen Sie sie in "
+                        "die neue Version."
+                    ]
+                }
+            )
+        if latest.subject == subject and latest.body == body:
+            return latest
+        template = LetterTemplate.objects.create(
+            jobcenter_id=jobcenter_id,
+            kind=kind,
+            version=latest.version + 1,
+            subject=subject,
+            body=body,
+            note=note[:300],
+            created_by=actor,
+        )
+        record(
+            type=EventType.CONFIG_CHANGED,
+            actor=actor,
+            jobcenter_id=jobcenter_id,
+            data={
+                "objekt": "Vorlage",
+                "art": template.get_kind_display(),
+                "version": template.version,
+            },
+        )
+    return template
+
+
+def applicable(case: Case) -> list[str]:
+    """The kinds of letter that make sense for this case (offered on its page)."""
+    kinds = [LetterKind.VERMERK]
+    if case.kind == Kind.MEINUNGSKARTE:
+        return kinds
+    kinds = [LetterKind.VERFUEGUNGSBLATT, *kinds]
+    if case.kind in letter_content.PETITION_KINDS:
+        kinds += [LetterKind.STELLUNGNAHME, LetterKind.VERZICHT]
+    kinds += [
+        LetterKind.EINGANGSBESTAETIGUNG,
+        LetterKind.ZWISCHENNACHRICHT,
+        LetterKind.ANTWORT,
+        LetterKind.WEITERLEITUNG,
+    ]
+    return kinds
+
+
+def generate(
+    case: Case,
+    kind: str,
+    *,
+    actor: User,
+    fmt: str = "pdf",
+    extra: dict[str, str] | None = None,
+    check: bool = True,
+) -> Document:
+    """Make a letter of this case from the current template into its documents; recorded
+    in the timeline with the template version."""
+    if check and not document_permissions.may_add(actor, case):
+        raise PermissionDenied("Sie dürfen für diesen Fall keine Schreiben erstellen.")
+    if kind not in LetterKind.values:
+        raise ValidationError({"kind": ["Unbekannte Art des Schreibens."]})
+    if fmt not in FORMATS:
+        raise ValidationError({"format": ["Bitte wählen Sie PDF oder DOCX."]})
+    content = letter_content.compose(case, kind, actor=actor, extra=extra)
+    data = render.pdf(content) if fmt == "pdf" else render.docx(content)
+    content_type, suffix = FORMATS[fmt]
+    with transaction.atomic():
+        document = documents.add(
+            case,
+            actor=actor,
+            data=data,
+            filename=f"{LetterKind(kind).label}_{case.aktenzeichen}{suffix}".replace(" ", "_"),
+            content_type=content_type,
+            kind=kind,
+            title=f"{LetterKind(kind).label} ({fmt.upper()})",
+            origin=Origin.GENERATED,
+            event_type=EventType.LETTER_CREATED,
+            event_data={"vorlage": f"{content.template.get_kind_display()}, Version "
+                        f"{content.template.version}"},
+        )
+        Letter.objects.create(
+            case=case,
+            kind=kind,
+            series=document.series,
+            template=content.template,
+            signed_as=content.signature.as_line() if content.signature else "",
+            created_by=actor,
+        )
+    return document
+
+
+def mark_sent(letter: Letter, *, actor: User, via: str = Letter.Via.POST) -> Letter:
+    """The letter went out (its newest version): recorded once."""
+    if via not in Letter.Via.values:
+        raise ValidationError({"via": ["Unbekannter Versandweg."]})
+    with transaction.atomic():
+        locked = Letter.objects.select_for_update().get(pk=letter.pk)
+        if locked.sent_at is not None:
+            return locked
+        current = Document.objects.get(series=locked.series, is_current=True)
+        locked.sent_at = timezone.now()
+        locked.sent_via = via
+        locked.sent_by = actor
+        locked.sent_version = current.version
+        locked.save(update_fields=["sent_at", "sent_via", "sent_by", "sent_version"])
+        record(
+            type=EventType.LETTER_SENT,
+            actor=actor,
+            case=locked.case,
+            data={
+                "dokument": locked.get_kind_display(),
+                "version": current.version,
+                "versandweg": locked.get_sent_via_display(),
+                "dokument_id": current.pk,
+            },
+        )
+    return locked
+
+
+# --- the steps of the route that need a letter ------------------------------------------
+
+# step → the letter it makes (if none of that kind exists yet) and whether taking the step
+# means the letter went out.
+STEP_LETTERS: dict[str, tuple[str, bool]] = {
+    "gf_vorlegen": (LetterKind.VERFUEGUNGSBLATT, False),
+    "eingangsbestaetigung": (LetterKind.EINGANGSBESTAETIGUNG, True),
+    "zwischennachricht": (LetterKind.ZWISCHENNACHRICHT, True),
+    "im_gespraech_erledigt": (LetterKind.VERMERK, False),
+    "versenden": (LetterKind.ANTWORT, True),
+}
+
+
+def on_step(*, case: Case, step: str, actor: User, data: dict[str, Any], **kwargs: Any) -> None:
+    """Make the letter a step needs (inside the step's transaction), and record the
+    sending the step stands for."""
+    if step not in STEP_LETTERS:
+        return
+    kind, sends = STEP_LETTERS[step]
+    if step == "versenden" and case.kind in letter_content.PETITION_KINDS:
+        kind = LetterKind.STELLUNGNAHME
+    extra = None
+    if kind == LetterKind.VERMERK:
+        from krm.cases.kinds import InformedVia
+
+        extra = {
+            "vermerk.text": str(data.get("vermerk") or ""),
+            "vermerk.wie": str(dict(InformedVia.choices).get(data.get("how"), "")),
+            "vermerk.am": letter_content.german_date(data.get("on")),
+        }
+    letter = Letter.objects.filter(case=case, kind=kind).order_by("-created_at", "-id").first()
+    if letter is None or kind == LetterKind.VERMERK:
+        document = generate(case, kind, actor=actor, extra=extra, check=False)
+        letter = Letter.objects.get(series=document.series)
+    if sends:
+        mark_sent(letter, actor=actor, via=Letter.Via.POST)

@@ -1,0 +1,43 @@
+"""`krm worker`: runs krm's background tasks (text extraction and OCR, mail, retention)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils.crypto import get_random_string
+
+from krm.worker.runner import KrmWorker
+
+
+class Command(BaseCommand):
+    help = "Führt die Hintergrundaufgaben aus (Texterkennung, E-Mail, Löschfristen)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="Sekunden zwischen Abfragen")
+        parser.add_argument(
+            "--batch", action="store_true", help="alle wartenden Aufgaben ausführen, dann enden"
+        )
+        parser.add_argument("--max-tasks", type=int, default=None)
+        parser.add_argument("--worker-id", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import logging
+
+        for name in ("krm.worker", "django_tasks_db", "django_tasks"):
+            logger = logging.getLogger(name)
+            logger.setLevel(logging.INFO if options["verbosity"] else logging.WARNING)
+            if not logger.handlers:
+                logger.addHandler(logging.StreamHandler(self.stdout))
+        worker = KrmWorker(
+            queue_names=["*"],
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name="default",
+            startup_delay=not options["batch"],
+            max_tasks=options["max_tasks"],
+            worker_id=options["worker_id"] or get_random_string(32),
+            excluded_queue_names=[],
+        )
+        worker.configure_signals()
+        worker.run()
