@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/krm
-# Debian packages krm needs at run time (PDF: WeasyPrint's pango and a font) and those the
-# tests need besides (browser, PDF to text); installed when missing (Debian, as root).
-RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+# Debian packages krm needs at run time (PDF: WeasyPrint's pango and a font; documents:
+# libmagic, poppler's pdftotext, Tesseract with German) and those the tests need besides
+# (browser); installed when missing (Debian, as root).
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	libmagic1 poppler-utils tesseract-ocr tesseract-ocr-deu
+TEST_DEBS := $(RUN_DEBS) chromium
 PYTEST_WORKERS ?= 2
 PORT ?= 8000
 OBSERVATORY := tests/observatory
@@ -31,6 +33,8 @@ run: $(VENV)/.run-installed run-packages
 	mkdir -p var
 	KRM_DEMO=1 $(BIN)/krm migrate --noinput
 	KRM_DEMO=1 $(BIN)/krm load-demo --port $(PORT)
+	@# The worker (text extraction, OCR, mail, retention) runs beside the web server.
+	KRM_DEMO=1 $(BIN)/krm worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	KRM_DEMO=1 $(BIN)/krm runserver 127.0.0.1:$(PORT)
 
 # Installs the Debian packages named in $(1) that are missing.

@@ -410,6 +410,11 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},  # failures and lockouts; successes are in AccessLog
         "django.db.backends": {"level": "INFO"},
+        # The document libraries report every step at INFO: only their warnings.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+        "extract_msg": {"level": "WARNING"},
     },
 }
 

@@ -283,7 +283,6 @@ def safe_filename(name: str, extension: str) -> str:
 
 def _clean_name(name: str) -> str:
     """Everything safe_filename does except handling the extension."""
-    name = re.split(r"[\\/]", name)[-1]
     name = unicodedata.normalize("NFC", name)
     name = re.sub(r"\s+", " ", name)  # tabs and newlines become spaces before controls go
     name = "".join(
@@ -496,7 +495,7 @@ def _inspect_text_or_email(name: str, shown: str, data: bytes, mime: str) -> _Ki
             "Betreff). Bitte speichern Sie die E-Mail erneut aus Ihrem E-Mail-Programm oder "
             "laden Sie sie als PDF hoch."
         )
-    if extension == "never":
+    if extension != ".txt":
         if _looks_like_email(data):
             return EML
         if extension in _JS_EXTENSIONS:
