@@ -75,3 +75,13 @@ def pin_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
         monkeypatch.setattr(timezone, "now", lambda: moment)
 
     return pin
+
+
+@pytest.fixture(autouse=True)
+def _worker_keeps_the_test_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker run in-process (`krm.worker.runner.drain`) runs inside the test's transaction;
+    django-tasks-db's `close_old_connections` would drop that connection (autocommit is off
+    inside it), so in tests it closes nothing. A worker in its own process is unaffected."""
+    import django_tasks_db.management.commands.db_worker as db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)

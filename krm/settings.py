@@ -437,4 +437,5 @@ TASKS = {
 # How often a failed task is tried in all, and after how many seconds a worker that stopped
 # reporting counts as dead (its running task is then given to another worker).
 KRM_TASK_ATTEMPTS = env_int("KRM_TASK_ATTEMPTS", 5, minimum=1)
-KRM_WORKER_STALE_SECONDS = env_int("KRM_WORKER_STALE_SECONDS", 60, minimum=5)
+KRM_WORKER_STALE_SECONDS = env_int("KRM_WORKER_STALE_SECONDS", 60, minimum=2)
+KRM_WORKER_REPORT_SECONDS = env_int("KRM_WORKER_REPORT_SECONDS", 10, minimum=1)

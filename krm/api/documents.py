@@ -81,7 +81,7 @@ class LetterRequestSerializer(StrictSerializer):
     )
 
 
-def _case_with_documents(request: Request, pk: int):  # noqa: ANN202
+def _case_with_documents(request: Request, pk: int):
     case = case_permissions.get_case(request.user, pk)
     if not permissions.may_open(request.user, case):
         raise PermissionDenied("Sie dürfen die Dokumente dieses Falls nicht öffnen.")
@@ -179,7 +179,7 @@ class AnyMediaRenderer(renderers.BaseRenderer):
     media_type = "*/*"
     format = None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):  # noqa: ANN001, ANN201
+    def render(self, data, accepted_media_type=None, renderer_context=None):
         return data
 
 
@@ -190,7 +190,7 @@ class DocumentContentView(generics.GenericAPIView):
         summary="Inhalt eines Dokuments",
         responses={(200, "*/*"): OpenApiTypes.BINARY, **ERRORS},
     )
-    def get(self, request: Request, pk: int):  # noqa: ANN201
+    def get(self, request: Request, pk: int):
         document = permissions.get_document(request.user, pk)
         data = services.read(document)
         ReadEvent.objects.create(

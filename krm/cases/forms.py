@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.urls import reverse
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from krm.accounts.models import OrgUnit, User

@@ -30,7 +30,6 @@ from .kinds import (
     SenderType,
     is_in_scope,
 )
-from .signals import step_taken
 from .models import (
     Case,
     CaseLink,
@@ -39,6 +38,7 @@ from .models import (
     Task,
     Topic,
 )
+from .signals import step_taken
 
 
 class ConflictError(Exception):
@@ -229,9 +229,7 @@ def take_step(
             actor=actor,
             data={**event, **step.record},
         )
-        step_taken.send(
-            sender=Case, case=locked, step=transition.name, actor=actor, data=cleaned
-        )
+        step_taken.send(sender=Case, case=locked, step=transition.name, actor=actor, data=cleaned)
     return locked
 
 

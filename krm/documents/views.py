@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from krm.accounts.client_ip import client_ip
 from krm.audit.models import ReadEvent
-from krm.audit.services import log_reads
 from krm.cases import permissions as case_permissions
 from krm.cases.panels import Panel
 
@@ -32,7 +31,7 @@ def case_documents(case_id: int) -> list[Document]:
     )
 
 
-def panel(request: HttpRequest, case) -> Panel | None:  # noqa: ANN001
+def panel(request: HttpRequest, case) -> Panel | None:
     """The case page's documents section: only for those who may open them (R-A3)."""
     if not permissions.may_open(request.user, case):
         return None

@@ -12,7 +12,18 @@ from .models import Letterhead
 class LetterheadForm(forms.ModelForm):
     class Meta:
         model = Letterhead
-        fields = "__all__"
+        fields = [
+            "jobcenter",
+            "name",
+            "address",
+            "return_address",
+            "office_hours",
+            "contact",
+            "bank",
+            "logo",
+            "form",
+            "closing",
+        ]
 
     def clean_logo(self) -> Any:
         logo = self.cleaned_data.get("logo")

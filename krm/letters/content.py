@@ -199,9 +199,7 @@ def values(case: Case, *, actor: User, extra: dict[str, str] | None = None) -> d
         "verfuegung.zeichnung": verfuegung.get_signer_display() if verfuegung else "",
         "verfuegung.frist": german_date(verfuegung.due) if verfuegung else "",
         "verfuegung.eingangsbestaetigung": (
-            {True: "ja", False: "nein"}.get(verfuegung.acknowledgement, "")
-            if verfuegung
-            else ""
+            {True: "ja", False: "nein"}.get(verfuegung.acknowledgement, "") if verfuegung else ""
         ),
         "verfuegung.weitere": verfuegung.instruction if verfuegung else "",
         "verfasser.name": str(actor),
@@ -224,9 +222,7 @@ def current_template(jobcenter_id: int, kind: str) -> LetterTemplate:
     return template
 
 
-def compose(
-    case: Case, kind: str, *, actor: User, extra: dict[str, str] | None = None
-) -> Content:
+def compose(case: Case, kind: str, *, actor: User, extra: dict[str, str] | None = None) -> Content:
     template = current_template(case.jobcenter_id, kind)
     vals = values(case, actor=actor, extra=extra)
     subject = " ".join(placeholders.render(template.subject, vals).split())

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the templates' paragraphs are one line each, as users edit them)
 """The templates every Jobcenter starts with (version 1 of each kind), in plain, friendly
 German (R-Q5): short sentences, "Sie", no office words. The administrators change them in
 krm (Vorlagen); every change is a new version."""

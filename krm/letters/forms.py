@@ -9,7 +9,10 @@ class GenerateForm(forms.Form):
     kind = forms.ChoiceField(label="Schreiben", choices=LetterKind.choices)
     format = forms.ChoiceField(
         label="Format",
-        choices=[("pdf", "PDF (zum Versand und für die Akte)"), ("docx", "DOCX (zum Bearbeiten in Word)")],
+        choices=[
+            ("pdf", "PDF (zum Versand und für die Akte)"),
+            ("docx", "DOCX (zum Bearbeiten in Word)"),
+        ],
         initial="pdf",
         widget=forms.RadioSelect,
     )

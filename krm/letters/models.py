@@ -31,7 +31,7 @@ class LetterForm(models.TextChoices):
     A = "A", "DIN 5008 Form A"
 
 
-def _documents_storage():  # noqa: ANN202
+def _documents_storage():
     return storages["documents"]
 
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django.template import Context, Engine, Library, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
 from django.template.defaultfilters import default as default_filter
-from django.template.defaulttags import IfNode, do_if
-from django.template.defaulttags import TemplateLiteral
+from django.template.defaulttags import IfNode, TemplateLiteral, do_if
 from django.template.smartif import TokenBase
 
 # name → what it holds (shown to whoever edits a template)
@@ -59,9 +58,7 @@ FILTERS = frozenset({"default"})
 _library = Library()
 _library.tag("if", do_if)
 _library.filter("default", default_filter)
-ENGINE = Engine(
-    builtins=[], libraries={}, autoescape=False, debug=True, string_if_invalid=""
-)
+ENGINE = Engine(builtins=[], libraries={}, autoescape=False, debug=True, string_if_invalid="")
 ENGINE.template_builtins = [_library]
 
 
@@ -76,7 +73,9 @@ class Problem:
 
 def _names_in(expression: FilterExpression) -> Iterator[tuple[str, list[str]]]:
     var = expression.var
-    filters = [func.__name__ if func is not default_filter else "default" for func, _ in expression.filters]
+    filters = [
+        func.__name__ if func is not default_filter else "default" for func, _ in expression.filters
+    ]
     if isinstance(var, Variable) and var.lookups is not None:
         yield var.var, filters
     else:
@@ -116,7 +115,11 @@ def problems(text: str) -> list[Problem]:
     try:
         template = Template(text, engine=ENGINE)
     except TemplateSyntaxError as exc:
-        line = getattr(exc, "template_debug", {}).get("line") if hasattr(exc, "template_debug") else None
+        line = (
+            getattr(exc, "template_debug", {}).get("line")
+            if hasattr(exc, "template_debug")
+            else None
+        )
         return [
             Problem(
                 line,

@@ -174,8 +174,10 @@ def generate(
             title=f"{LetterKind(kind).label} ({fmt.upper()})",
             origin=Origin.GENERATED,
             event_type=EventType.LETTER_CREATED,
-            event_data={"vorlage": f"{content.template.get_kind_display()}, Version "
-                        f"{content.template.version}"},
+            event_data={
+                "vorlage": f"{content.template.get_kind_display()}, Version "
+                f"{content.template.version}"
+            },
         )
         Letter.objects.create(
             case=case,

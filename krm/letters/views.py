@@ -21,12 +21,12 @@ from .forms import GenerateForm, SentForm, TemplateForm
 from .models import Letter, LetterKind, LetterTemplate
 
 
-def may_record_sending(user) -> bool:  # noqa: ANN001
+def may_record_sending(user) -> bool:
     access = access_for(user)
     return access.acts_as_krmb or access.office_stands_in
 
 
-def panel(request: HttpRequest, case) -> Panel | None:  # noqa: ANN001
+def panel(request: HttpRequest, case) -> Panel | None:
     if not document_permissions.may_open(request.user, case):
         return None
     letters = list(Letter.objects.filter(case=case).select_related("template", "sent_by"))
@@ -73,9 +73,7 @@ def mark_sent(request: HttpRequest, letter_id: int) -> HttpResponse:
     if letter is None:
         raise Http404("Schreiben nicht gefunden")
     case = case_permissions.get_case(request.user, letter.case_id)
-    if not (
-        document_permissions.may_open(request.user, case) and may_record_sending(request.user)
-    ):
+    if not (document_permissions.may_open(request.user, case) and may_record_sending(request.user)):
         raise PermissionDenied("Den Versand vermerken die KRM-Beauftragten.")
     form = SentForm(request.POST)
     if form.is_valid():
@@ -152,8 +150,9 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
                         form.add_error(None if field == "__all__" else field, error)
             else:
                 if saved.version == current.version:
-                    messages.info(request, "Keine Änderung: es bleibt bei Version "
-                                  f"{saved.version}.")
+                    messages.info(
+                        request, f"Keine Änderung: es bleibt bei Version {saved.version}."
+                    )
                 else:
                     messages.success(request, f"Version {saved.version} gespeichert.")
                 return redirect("letters:template_edit", kind=kind)

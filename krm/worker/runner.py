@@ -28,7 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from .models import Worker
 
 logger = logging.getLogger("krm.worker")
-REPORT_EVERY = dt.timedelta(seconds=10)
+REPORT_EVERY = dt.timedelta(seconds=getattr(settings, "KRM_WORKER_REPORT_SECONDS", 10))
 READY, RUNNING, FAILED = "READY", "RUNNING", "FAILED"
 
 

@@ -366,6 +366,10 @@ def test_other_image_formats_are_refused() -> None:
     assert "Bildformat" in refused("foto.gif", make_image("GIF"))
 
 
+def test_text_with_binary_control_bytes_is_refused() -> None:
+    assert "keine lesbare Textdatei" in refused("notiz.txt", "Grüße".encode("utf-16"))
+
+
 def test_text_needs_the_txt_extension() -> None:
     assert ".txt" in refused("liste.csv", b"Name;Datum\nMeier;01.12.2025\n")
 

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Führt die Hintergrundaufgaben aus (Texterkennung, E-Mail, Löschfristen)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--interval", type=float, default=1.0, help="Sekunden zwischen Abfragen")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Sekunden zwischen Abfragen"
+        )
         parser.add_argument(
             "--batch", action="store_true", help="alle wartenden Aufgaben ausführen, dann enden"
         )
