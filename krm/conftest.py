@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,3 +86,18 @@ def _worker_keeps_the_test_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
     import django_tasks_db.management.commands.db_worker as db_worker
 
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
+@pytest.fixture(autouse=True)
+def _documents_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Every test stores its documents in a folder of its own, never in var/ of the
+    checkout (Django resets its storages when STORAGES changes)."""
+    folder = tmp_path_factory.mktemp("documents")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder)},
+        },
+    }
+    return folder

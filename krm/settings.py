@@ -141,6 +141,8 @@ INSTALLED_APPS = [
     "krm.documents",
     "krm.letters",
     "krm.worker",
+    "krm.ablage",
+    "krm.retention",
     "krm.api",
     "krm.oversight",
     "krm.demo",

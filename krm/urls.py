@@ -21,6 +21,8 @@ urlpatterns = [
     path("faelle/", include("krm.cases.urls")),
     path("", include("krm.documents.urls")),
     path("", include("krm.letters.urls")),
+    path("ablage/", include("krm.ablage.urls")),
+    path("aufbewahrung/", include("krm.retention.urls")),
     path("erfassung/", include("krm.intake.urls")),
     path("protokoll/", include("krm.oversight.urls")),
     path("api/v1/", include("krm.api.urls")),

@@ -127,6 +127,7 @@ def build(
             ),
             "forwardings",
             "aktenzeichen_records",
+            "documents",  # krm/documents: listed, by title, date and type
         )
         .order_by("received_at", "id")
     )

@@ -62,6 +62,20 @@ class Jobcenter(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(30)],
     )
 
+    # Retention (R-A2, ArchGB Berlin § 5, § 6): how long the archive has to answer an offer
+    # (then its silence counts as "destroy"), and when a Meinungskarte's text is removed.
+    archive_answer_months = models.PositiveSmallIntegerField(
+        "Antwortfrist des Archivs (Monate)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Nach § 6 Abs. 1 ArchGB Berlin: 12 Monate",
+    )
+    opinion_card_redaction_days = models.PositiveSmallIntegerField(
+        "Meinungskarten: Freitext entfernen nach (Tagen ab Auswertung)",
+        default=90,
+        validators=[MaxValueValidator(3650)],
+    )
+
     class Meta:
         verbose_name = "Jobcenter"
         verbose_name_plural = "Jobcenter"
@@ -127,6 +141,11 @@ class FilePlanEntry(models.Model):
     )
     is_default = models.BooleanField(
         "für alle übrigen Arten", default=False, help_text="Genau ein Eintrag je Jobcenter"
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        "Aufbewahrung (Jahre nach Ende des Abschlussjahres)",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
 
     class Meta:

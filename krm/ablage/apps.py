@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AblageConfig(AppConfig):
+    name = "krm.ablage"
+    verbose_name = "Ablage"
