@@ -5,7 +5,6 @@ documents they may open."""
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -133,7 +132,7 @@ def export(request: HttpRequest, case_id: int) -> HttpResponse:
     ReadEvent.objects.create(
         case=case, user=request.user, via=ReadEvent.Via.DOCUMENT, address=client_ip(request)
     )
-    stamp = dt.date.today().isoformat()
+    stamp = timezone.localdate().isoformat()
     return file_response(
         data, filename=f"Akte_{case.aktenzeichen}_{stamp}.pdf", content_type="application/pdf"
     )

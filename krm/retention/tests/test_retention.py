@@ -155,9 +155,8 @@ def test_the_archive_takes_over_one_and_destroys_another(
     assert not (Path(_documents_in_tmp) / scan.blob).exists()
     with connection.cursor() as cursor:
         key = "case_id" if connection.vendor == "postgresql" else "rowid"
-        cursor.execute(
-            f"SELECT count(*) FROM {search.TABLE} WHERE {key} IN (%s, %s)", [keep.pk, drop.pk]
-        )  # noqa: S608
+        sql = f"SELECT count(*) FROM {search.TABLE} WHERE {key} IN (%s, %s)"  # noqa: S608
+        cursor.execute(sql, [keep.pk, drop.pk])
         assert cursor.fetchone()[0] == 0
     assert found(org, "Mietkostenbescheinigung") == set()
 
