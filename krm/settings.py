@@ -425,7 +425,8 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # Uploads to a case (krm/documents/inspection.py): the largest file accepted.
 KRM_MAX_UPLOAD_BYTES = env_int("KRM_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads go to temporary files and stop being received past KRM_MAX_UPLOAD_MB.
+FILE_UPLOAD_HANDLERS = ["krm.documents.uploads.LimitedUploadHandler"]
 
 # Background work (text extraction and OCR, mail, retention) on Django's tasks framework:
 # the django-tasks backport with its database backend; `krm worker` runs the tasks. Another

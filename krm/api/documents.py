@@ -19,7 +19,8 @@ from krm.cases import permissions as case_permissions
 from krm.documents import permissions, services
 from krm.documents.inspection import FileRefused
 from krm.documents.models import Document, DocumentKind
-from krm.documents.views import file_response
+from krm.documents.uploads import max_upload_bytes
+from krm.documents.views import _too_large, file_response
 from krm.letters import services as letters
 from krm.letters.models import LetterKind
 
@@ -118,16 +119,17 @@ class CaseDocumentsView(generics.GenericAPIView):
         case = _case_with_documents(request, pk)
         if not permissions.may_add(request.user, case):
             raise PermissionDenied("Sie dürfen diesem Fall keine Dokumente hinzufügen.")
-        incoming = UploadSerializer(data=request.data)
+        data = request.data  # parsed here: the upload handler notes a file past the limit
+        too_large = getattr(request._request, "upload_too_large", None)
+        if too_large is not None:
+            raise serializers.ValidationError({"file": [_too_large(too_large)]})
+        incoming = UploadSerializer(data=data)
         incoming.is_valid(raise_exception=True)
         upload = incoming.validated_data["file"]
-        from krm.documents.inspection import MAX_UPLOAD_BYTES
-
         try:
-            if upload.size > MAX_UPLOAD_BYTES:
+            if upload.size > max_upload_bytes():
                 raise FileRefused(
-                    f"Die Datei ist größer als {MAX_UPLOAD_BYTES // (1024 * 1024)} MB und wird "
-                    "nicht gespeichert."
+                    f"Die Datei ist größer als {max_upload_bytes() // (1024 * 1024)} MB."
                 )
             document = services.upload(
                 case,

@@ -711,7 +711,7 @@ def _inspect_ole(name: str, shown: str, data: bytes) -> _Kind:
         kind = PPT
     else:
         raise _unknown(shown)
-    if False:
+    if _ole_has_macros(name, shown, data):
         raise _macros(shown)
     return kind
 

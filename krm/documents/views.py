@@ -19,8 +19,9 @@ from krm.cases.panels import Panel
 
 from . import permissions, services
 from .forms import UploadForm
-from .inspection import MAX_UPLOAD_BYTES, FileRefused
+from .inspection import FileRefused
 from .models import Document
+from .uploads import max_upload_bytes
 
 
 def case_documents(case_id: int) -> list[Document]:
@@ -44,7 +45,7 @@ def panel(request: HttpRequest, case) -> Panel | None:
             "current": [d for d in documents if d.is_current],
             "older": [d for d in documents if not d.is_current],
             "form": UploadForm(documents=documents, auto_id="doc_%s") if may_add else None,
-            "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+            "max_mb": max_upload_bytes() // (1024 * 1024),
         },
         order=40,
     )
@@ -58,14 +59,16 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
         raise PermissionDenied("Sie dürfen diesem Fall keine Dokumente hinzufügen.")
     documents = case_documents(case.pk)
     form = UploadForm(request.POST, request.FILES, documents=documents, auto_id="doc_%s")
-    if form.is_valid():
+    too_large = getattr(request, "upload_too_large", None)
+    if too_large is not None:
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", _too_large(too_large))
+    elif form.is_valid():
         upload_file = form.cleaned_data["file"]
         try:
-            if upload_file.size > MAX_UPLOAD_BYTES:
-                raise FileRefused(
-                    f"Die Datei ist größer als {MAX_UPLOAD_BYTES // (1024 * 1024)} MB und "
-                    "wird nicht gespeichert."
-                )
+            if upload_file.size > max_upload_bytes():
+                raise FileRefused(_too_large(upload_file.name))
             document = services.upload(
                 case,
                 actor=request.user,
@@ -83,8 +86,16 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "documents/upload.html",
-        {"case": case, "form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        {"case": case, "form": form, "max_mb": max_upload_bytes() // (1024 * 1024)},
         status=400,
+    )
+
+
+def _too_large(name: str) -> str:
+    return (
+        f"Die Datei „{name}“ ist größer als {max_upload_bytes() // (1024 * 1024)} MB und wird "
+        "nicht gespeichert. Bitte verkleinern Sie sie (z. B. als PDF mit geringerer Auflösung "
+        "scannen) oder teilen Sie sie auf."
     )
 
 

@@ -1,0 +1,31 @@
+"""Uploads that exceed the limit stop being received as soon as they pass it (instead of
+being written to a temporary file in full first); the view then says why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
+
+
+def max_upload_bytes() -> int:
+    """The largest file accepted (KRM_MAX_UPLOAD_MB), read when asked."""
+    return settings.KRM_MAX_UPLOAD_BYTES
+
+
+class LimitedUploadHandler(TemporaryFileUploadHandler):
+    """Django's temporary-file handler with a size limit (KRM_MAX_UPLOAD_BYTES): a file that
+    grows past it is skipped and `request.upload_too_large` names it."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self._received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self._received += len(raw_data)
+        if self._received > max_upload_bytes():
+            self.request.upload_too_large = self.file_name
+            self.file.close()
+            raise SkipFile()
+        return super().receive_data_chunk(raw_data, start)
