@@ -179,7 +179,7 @@ class AnyMediaRenderer(renderers.BaseRenderer):
     """The file's own bytes, whatever the client accepts (errors stay JSON)."""
 
     media_type = "*/*"
-    format = None
+    format = "bin"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data

@@ -32,7 +32,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from oletools.olevba import VBA_Parser
 
-MAX_UPLOAD_BYTES: int = getattr(settings, "KRM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+def max_upload_bytes() -> int:
+    """The largest file accepted (settings.KRM_MAX_UPLOAD_BYTES), read on every call."""
+    return getattr(settings, "KRM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 
 # How much libmagic sees; it has its own internal limit, but we never hand it more.
 SNIFF_BYTES = 1024 * 1024
@@ -244,7 +246,7 @@ def inspect(name: str, data: bytes) -> Inspected:
             f"Die Datei „{shown}“ ist leer (0 Byte). Bitte wählen Sie die richtige Datei aus "
             "und laden Sie sie erneut hoch."
         )
-    limit = MAX_UPLOAD_BYTES
+    limit = max_upload_bytes()
     if len(data) > limit:
         raise FileRefused(
             f"Die Datei „{shown}“ ist {_megabytes(len(data))} groß und damit größer als die "

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
 
+from .inspection import max_upload_bytes
 
-def max_upload_bytes() -> int:
-    """The largest file accepted (KRM_MAX_UPLOAD_MB), read when asked."""
-    return settings.KRM_MAX_UPLOAD_BYTES
+__all__ = ["LimitedUploadHandler", "max_upload_bytes"]
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):

@@ -9,6 +9,7 @@ import struct
 import zipfile
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 import docx
 import pikepdf
@@ -169,8 +170,8 @@ def refused(name: str, data: bytes) -> str:
 
 
 @pytest.fixture
-def one_megabyte_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inspection, "MAX_UPLOAD_BYTES", 1024 * 1024)
+def one_megabyte_limit(settings: Any) -> None:
+    settings.KRM_MAX_UPLOAD_BYTES = 1024 * 1024
 
 
 # --------------------------------------------------------------------------------------------
