@@ -400,7 +400,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "krm.cases.kinds.Kind",
+        "DocumentKindEnum": "krm.documents.models.DocumentKind",
+        "LetterKindEnum": "krm.letters.models.LetterKind",
+    },
 }
 
 LOGGING = {

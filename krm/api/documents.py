@@ -175,18 +175,11 @@ class CaseLettersView(generics.GenericAPIView):
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
-class AnyMediaRenderer(renderers.BaseRenderer):
-    """The file's own bytes, whatever the client accepts (errors stay JSON)."""
-
-    media_type = "*/*"
-    format = "bin"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
 class DocumentContentView(generics.GenericAPIView):
-    renderer_classes = [renderers.JSONRenderer, AnyMediaRenderer]
+    """The file's own bytes whatever the client accepts; its errors always in JSON."""
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple:
+        return renderers.JSONRenderer(), "application/json"
 
     @extend_schema(
         summary="Inhalt eines Dokuments",

@@ -179,7 +179,15 @@ def test_schema_is_served_without_a_key_and_has_no_trailing_slashes(client: Clie
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {CASES, CASE, f"{CASE}/transitions", "/api/v1/tasks"}
+    assert set(document["paths"]) == {
+        CASES,
+        CASE,
+        f"{CASE}/transitions",
+        f"{CASE}/documents",
+        f"{CASE}/letters",
+        "/api/v1/documents/{id}/content",
+        "/api/v1/tasks",
+    }
     assert client.get(f"{CASES}/").status_code == 404
 
 

@@ -24,6 +24,7 @@ from krm.accounts.models import Absence
 from krm.api.models import ApiToken
 from krm.audit.models import Event
 from krm.cases.models import Case
+from krm.letters.models import Letter
 from krm.lib.workdays import BERLIN
 from krm.testing.factories import make_case
 from krm.testing.route import step
@@ -215,8 +216,19 @@ def test_a_client_that_knows_only_the_steps_drives_a_letter_to_its_close(
     assert case["org_unit"] == "71"  # the Abverfügung's first choice
     assert case["closed_at"] is not None
     assert case["acknowledged_at"] is not None
-    # One audit event for the registration and one per step.
-    assert state(case["id"]) == (1 + len(LETTER_ROUTE), "abgeschlossen", 1 + len(LETTER_ROUTE))
+    # One audit event for the registration and one per step, besides the letters the steps
+    # filed: the Verfügungsblatt, the Eingangsbestätigung and the answer, the last two sent.
+    filed = {"letter.created": 3, "letter.sent": 2}
+    assert state(case["id"]) == (
+        1 + len(LETTER_ROUTE),
+        "abgeschlossen",
+        1 + len(LETTER_ROUTE) + sum(filed.values()),
+    )
+    events = Event.objects.filter(case_id=case["id"], type__in=filed)
+    assert {t: events.filter(type=t).count() for t in filed} == filed
+    assert sorted(
+        Letter.objects.filter(case_id=case["id"]).values_list("kind", "sent_version")
+    ) == [("antwort", 1), ("eingangsbestaetigung", 1), ("verfuegungsblatt", None)]
     # Closed: the KRM-B may reopen or escalate; the others have nothing left but notes.
     assert set(krmb.step_names(case["id"])) >= {"wiedereroeffnen", "eskalieren"}
     assert people["tl"].step_names(case["id"]) == ["notiz"]
