@@ -218,7 +218,9 @@ class Case(models.Model):
             models.Index(fields=["handler"], name="case_handler_idx"),
             models.Index(fields=["delegate"], name="case_delegate_idx"),
             # The Ablage by plan number and year (R-A1); retention by closing date (R-A2).
-            models.Index(fields=["jobcenter", "plan_number", "received_on"], name="case_ablage_idx"),
+            models.Index(
+                fields=["jobcenter", "plan_number", "received_on"], name="case_ablage_idx"
+            ),
             models.Index(
                 fields=["jobcenter", "closed_at"],
                 name="case_closed_idx",

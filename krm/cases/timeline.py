@@ -151,6 +151,8 @@ LABELS = {
 PERSON_KEYS = frozenset(
     {"staff_concerned", "verantwortlich", "bearbeitet_von", "fuehrungskraft", "gezeichnet_von"}
 )
+# What names a document (its title, its file): only for who may open the documents (R-A3).
+DOCUMENT_KEYS = frozenset({"dokument", "datei", "dokumente", "vorlage"})
 # Recorded for the chain, the search or the reports, not for reading.
 HIDDEN_KEYS = frozenset(
     {
@@ -286,6 +288,8 @@ def _change_lines(changes: dict, names: Names, people: bool) -> list[str]:
             continue
         if key in PERSON_KEYS and not people:
             continue
+        if key in DOCUMENT_KEYS and not documents:
+            continue
         if key in ("subject", "text"):
             lines.append(f"{LABELS[key]} geändert")
             continue
@@ -313,6 +317,7 @@ def describe(
     *,
     visible_ids: frozenset[int] = frozenset(),
     people: bool = True,
+    documents: bool = True,
 ) -> Entry:
     data = dict(getattr(event, "content", None) or event.data or {})
     if "mit_id" in data and data["mit_id"] not in visible_ids:
@@ -336,6 +341,8 @@ def describe(
         if key in HIDDEN_KEYS or key == "aenderungen" or key.startswith("_"):
             continue
         if key in PERSON_KEYS and not people:
+            continue
+        if key in DOCUMENT_KEYS and not documents:
             continue
         if key == "customer" or value in (None, "", [], {}):
             continue
@@ -365,8 +372,13 @@ def entries(
     visible_ids: frozenset[int] = frozenset(),
     unmentioned_ids: frozenset[int] = frozenset(),
     people: bool = True,
+    documents: bool = True,
 ) -> list[Entry]:
-    """The timeline: events naming a case the reader may not even know of are left out."""
+    """The timeline: events naming a case the reader may not even know of are left out;
+    `documents=False`: that documents were filed, not which (R-A3)."""
     events = [e for e in events if e.data.get("mit_id") not in unmentioned_ids]
     names = Names(jobcenter_id, events)
-    return [describe(e, names, visible_ids=visible_ids, people=people) for e in events]
+    return [
+        describe(e, names, visible_ids=visible_ids, people=people, documents=documents)
+        for e in events
+    ]

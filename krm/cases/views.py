@@ -131,6 +131,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
                 jobcenter_id=case.jobcenter_id,
                 visible_ids=visible_ids,
                 unmentioned_ids=unmentioned_ids,
+                documents=permissions.documents_visibility(access).sees_contents(case),
             ),
             "steps": [StepForm(t, case) for t in workflow.available(case, access)],
             "open_tasks": [t for t in case.open_tasks if t.kind == Task.Kind.AKTION],

@@ -32,9 +32,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from oletools.olevba import VBA_Parser
 
+
 def max_upload_bytes() -> int:
     """The largest file accepted (settings.KRM_MAX_UPLOAD_BYTES), read on every call."""
     return getattr(settings, "KRM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+
 
 # How much libmagic sees; it has its own internal limit, but we never hand it more.
 SNIFF_BYTES = 1024 * 1024

@@ -151,9 +151,11 @@ def generate(
     fmt: str = "pdf",
     extra: dict[str, str] | None = None,
     check: bool = True,
+    renew: Letter | None = None,
 ) -> Document:
     """Make a letter of this case from the current template into its documents; recorded
-    in the timeline with the template version."""
+    in the timeline with the template version. `renew`: made again, as the next version of
+    that letter (its data changed since)."""
     if check and not document_permissions.may_add(actor, case):
         raise PermissionDenied("Sie dürfen für diesen Fall keine Schreiben erstellen.")
     if kind not in LetterKind.values:
@@ -163,6 +165,10 @@ def generate(
     content = letter_content.compose(case, kind, actor=actor, extra=extra)
     data = render.pdf(content) if fmt == "pdf" else render.docx(content)
     content_type, suffix = FORMATS[fmt]
+    previous = (
+        Document.objects.get(series=renew.series, is_current=True) if renew is not None else None
+    )
+    signed_as = content.signature.as_line() if content.signature else ""
     with transaction.atomic():
         document = documents.add(
             case,
@@ -173,20 +179,26 @@ def generate(
             kind=kind,
             title=f"{LetterKind(kind).label} ({fmt.upper()})",
             origin=Origin.GENERATED,
+            previous=previous,
             event_type=EventType.LETTER_CREATED,
             event_data={
                 "vorlage": f"{content.template.get_kind_display()}, Version "
                 f"{content.template.version}"
             },
         )
-        Letter.objects.create(
-            case=case,
-            kind=kind,
-            series=document.series,
-            template=content.template,
-            signed_as=content.signature.as_line() if content.signature else "",
-            created_by=actor,
-        )
+        if renew is not None:
+            Letter.objects.filter(pk=renew.pk).update(
+                template=content.template, signed_as=signed_as
+            )
+        else:
+            Letter.objects.create(
+                case=case,
+                kind=kind,
+                series=document.series,
+                template=content.template,
+                signed_as=signed_as,
+                created_by=actor,
+            )
     return document
 
 
@@ -249,8 +261,18 @@ def on_step(*, case: Case, step: str, actor: User, data: dict[str, Any], **kwarg
             "vermerk.am": letter_content.german_date(data.get("on")),
         }
     letter = Letter.objects.filter(case=case, kind=kind).order_by("-created_at", "-id").first()
-    if letter is None or kind == LetterKind.VERMERK:
+    if letter is None or letter.sent_at is not None or kind == LetterKind.VERMERK:
         document = generate(case, kind, actor=actor, extra=extra, check=False)
         letter = Letter.objects.get(series=document.series)
+    elif _untouched(letter):
+        # Made by krm before the step and not edited since: made again with what the step
+        # recorded (R-W2.4: the contact person named at the step), as its next version.
+        generate(case, kind, actor=actor, extra=extra, check=False, renew=letter)
+    # An edited letter (a version uploaded by a user) goes out as edited.
     if sends:
         mark_sent(letter, actor=actor, via=Letter.Via.POST)
+
+
+def _untouched(letter: Letter) -> bool:
+    current = Document.objects.get(series=letter.series, is_current=True)
+    return current.origin == Origin.GENERATED

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from krm.accounts.models import User
+from krm.demo import paperwork
 from krm.demo.generator import generate_cases
 from krm.demo.organisation import DEMO_PASSWORD, DEMO_USERS, build_demo_organisation
 
@@ -43,7 +44,13 @@ class Command(BaseCommand):
             count = generate_cases(
                 jobcenter=jobcenter, count=options["cases"], captured_by=capturers, seed=2019
             )
-            self.stdout.write(self.style.SUCCESS(f"Demodaten geladen: {count} Fälle."))
+            papers = paperwork.add(jobcenter, users["krmb"])
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demodaten geladen: {count} Fälle, Schreiben und Scans zu {papers} davon "
+                    "(der Worker liest die Scans)."
+                )
+            )
         self.stdout.write("")
         self.stdout.write(f"Demo-Anmeldungen (Passwort jeweils „{DEMO_PASSWORD}“):")
         for spec in DEMO_USERS[:12]:

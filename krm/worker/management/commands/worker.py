@@ -26,11 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import logging
 
+        # The records go to the root logger's handler (settings.LOGGING).
         for name in ("krm.worker", "django_tasks_db", "django_tasks"):
-            logger = logging.getLogger(name)
-            logger.setLevel(logging.INFO if options["verbosity"] else logging.WARNING)
-            if not logger.handlers:
-                logger.addHandler(logging.StreamHandler(self.stdout))
+            logging.getLogger(name).setLevel(
+                logging.INFO if options["verbosity"] else logging.WARNING
+            )
         worker = KrmWorker(
             queue_names=["*"],
             interval=options["interval"],
