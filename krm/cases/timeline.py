@@ -288,8 +288,6 @@ def _change_lines(changes: dict, names: Names, people: bool) -> list[str]:
             continue
         if key in PERSON_KEYS and not people:
             continue
-        if key in DOCUMENT_KEYS and not documents:
-            continue
         if key in ("subject", "text"):
             lines.append(f"{LABELS[key]} geändert")
             continue
