@@ -34,6 +34,16 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
+class DateInput(forms.DateInput):
+    """A date picker: the browser takes only ISO dates in it (a German "01.12.2026" would
+    show as empty, and a prefilled date would be lost)."""
+
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
 class KeyChoiceField(forms.ModelChoiceField):
     """A choice of a row by its id; anything but a plausible id is an invalid choice."""
 
@@ -244,12 +254,8 @@ class WorklistFilterForm(forms.Form):
     deadline_state = forms.ChoiceField(
         label="Frist", required=False, choices=_blank("alle", DeadlineState.choices)
     )
-    received_from = forms.DateField(
-        label="Eingang ab", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    received_to = forms.DateField(
-        label="Eingang bis", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_from = forms.DateField(label="Eingang ab", required=False, widget=DateInput())
+    received_to = forms.DateField(label="Eingang bis", required=False, widget=DateInput())
     waiting_for_me = forms.BooleanField(label="wartet auf mich", required=False)
     escalation_level = forms.TypedChoiceField(
         label="Eskalationsstufe",
@@ -351,6 +357,7 @@ class StepForm(forms.Form):
                     "hx-post": reverse("letters:readability"),
                     "hx-trigger": "input changed delay:800ms",
                     "hx-target": f"#readability-{transition.name}",
+                    "hx-vals": '{"level": "4"}',
                 }
             )
         if transition.confirm:
@@ -387,9 +394,7 @@ def _form_field(spec: workflow.Field, choices: list[tuple[str, str]] | None) -> 
             required=required, min_value=spec.minimum, max_value=spec.maximum, **common
         )
     if spec.type == "date":
-        return forms.DateField(
-            required=required, widget=forms.DateInput(attrs={"type": "date"}), **common
-        )
+        return forms.DateField(required=required, widget=DateInput(), **common)
     if spec.type == "datetime":
         return forms.DateTimeField(
             required=required,

@@ -90,13 +90,17 @@ def readability_check(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     text = ""
     for name in request.POST:
-        if name == "body" or name.endswith("draft"):
+        if name == "body" or name.endswith("-draft"):
             text = request.POST.get(name, "")[:50_000]
             break
+    level = request.POST.get("level")
     return render(
         request,
         "letters/_readability.html",
-        {"assessment": readability.assess(text)},
+        {
+            "assessment": readability.assess(text),
+            "level": level if level in ("2", "3", "4") else "3",
+        },
     )
 
 

@@ -321,6 +321,8 @@ def test_every_configuration_change_is_on_record(client: Client, org, admin) -> 
             "handling_workdays": 7,
             "review_workdays": 1,
             "signature_workdays": 1,
+            "archive_answer_months": 12,
+            "opinion_card_redaction_days": 90,
             "closure_days-TOTAL_FORMS": "1",
             "closure_days-INITIAL_FORMS": "0",
             "closure_days-MIN_NUM_FORMS": "0",

@@ -42,7 +42,9 @@ def problems(*chains: str) -> list[str]:
 
 @pytest.fixture
 def case(org) -> Case:
-    """A case with a history of six events (registered … linked)."""
+    """A case with a history of nine events: registered, updated, acknowledged (its
+    Eingangsbestätigung made and sent: two more), before the GF (its Verfügungsblatt made:
+    one more), a note, linked."""
     krmb = org["krmb"]
     case = make_case(krmb, org_unit=org.t711, customer={"name": "Erika Muster"})
     case = services.update_case(
@@ -62,10 +64,10 @@ def _events(case: Case) -> list[Event]:
 
 def test_every_event_of_a_case_is_chained_and_verifies(case: Case) -> None:
     events = _events(case)
-    assert [e.seq for e in events] == list(range(1, 7))
-    assert len({e.mac for e in events}) == 6
+    assert [e.seq for e in events] == list(range(1, 10))
+    assert len({e.mac for e in events}) == 9
     head = ChainHead.objects.get(key=f"case:{case.pk}")
-    assert (head.seq, head.mac) == (6, events[-1].mac)
+    assert (head.seq, head.mac) == (9, events[-1].mac)
     assert problems() == []
     # Personal values sit apart from the data, digested into the MAC.
     registered = events[0]
@@ -117,7 +119,7 @@ def test_a_deleted_event_is_found(case: Case) -> None:
 
 def test_a_deleted_last_event_is_found(case: Case) -> None:
     raw("DELETE FROM audit_event WHERE id = %s", [_events(case)[-1].pk])
-    assert problems() == [f"case:{case.pk}: Ereignis 6: letzte(s) Ereignis(se) fehlen"]
+    assert problems() == [f"case:{case.pk}: Ereignis 9: letzte(s) Ereignis(se) fehlen"]
 
 
 def test_reordered_events_are_found(case: Case) -> None:

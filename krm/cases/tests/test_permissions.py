@@ -107,6 +107,12 @@ WALKED_ELSEWHERE = {
     "cases:unlink": "test_views.py: unlinking needs a link; a hidden partner is a 404",
     "documents:upload": "documents/tests/test_permissions.py: the documents' own matrix (R-A3)",
     "letters:generate": "documents/tests/test_permissions.py: the documents' own matrix (R-A3)",
+    "ablage:folder": "ablage/tests/test_ablage.py: who opens the Ablage, per role (R-A3)",
+    "ablage:export": "ablage/tests/test_ablage.py: who opens the Ablage, per role (R-A3)",
+    "ablage:hand_over": "ablage/tests/test_ablage.py: the hand-over is the KRM-B's (R-A5)",
+    "api:case_documents": "api/tests/test_api_documents.py: 404 / 403 per R-A3",
+    "api:case_letters": "api/tests/test_api_documents.py: 404 / 403 per R-A3",
+    "api:document": "api/tests/test_api_documents.py: 404 / 403 per R-A3",
 }
 COLUMN = {"W": 0, "R": 1, "E": 2, "-": 3}
 
