@@ -8,8 +8,22 @@ class LettersConfig(AppConfig):
     verbose_name = "Schreiben und Vorlagen"
 
     def ready(self) -> None:
+        from krm.audit.models import EventType
+        from krm.audit.tracking import Tracked, track_all
         from krm.cases import panels
         from krm.cases.signals import step_taken
+
+        from .models import Letterhead
+
+        # The letterhead is configuration: its changes are in the security log.
+        track_all(
+            [
+                (
+                    Tracked(Letterhead, jobcenter_of=lambda head: head.jobcenter_id),
+                    EventType.CONFIG_CHANGED,
+                )
+            ]
+        )
 
         def on_step(**kwargs: Any) -> None:
             from .services import on_step

@@ -631,3 +631,19 @@ def test_readability_endpoint_needs_a_role(client: Client, org) -> None:
     user = UserFactory(username="ohne_rolle", jobcenter=org.jobcenter)
     client.force_login(user)
     assert client.post(reverse("letters:readability"), {"body": "Text"}).status_code == 403
+
+
+def test_a_letterhead_change_is_in_the_security_log(client: Client, org) -> None:
+    """The letterhead is configuration: created and changed in the admin, on record."""
+    from krm.audit.models import Event, EventType
+    from krm.letters.models import Letterhead
+
+    events = Event.objects.filter(jobcenter_id=org.jobcenter.pk, type=EventType.CONFIG_CHANGED)
+    before = events.count()
+    head = Letterhead.objects.create(
+        jobcenter=org.jobcenter, name="JC", address="Weg 1", return_address="JC · Weg 1"
+    )
+    head.name = "Jobcenter Berlin Pankow"
+    head.save()
+    assert events.count() == before + 2
+    assert "Jobcenter Berlin Pankow" in str(events.order_by("seq").last().data)
