@@ -94,9 +94,33 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
         Case.objects.filter(status="in_bearbeitung").values_list("pk", flat=True)[: repeat * 2]
     )
     rng = random.Random(1)
+    # Three documents on each sampled case (the same small PDF: one stored file).
+    from weasyprint import HTML
+
+    from krm.documents import services as documents
+    from krm.documents.models import Document, Origin
+
+    pdf = HTML(string="<p>Schreiben der Kundin</p>").write_pdf()
+    for case in Case.objects.filter(pk__in=ids).exclude(pk__in=Document.objects.values("case_id")):
+        for title in ("Eingang", "Eingangsbestätigung", "Vermerk"):
+            documents.add(
+                case,
+                actor=krmb,
+                data=pdf,
+                filename=f"{title}.pdf",
+                content_type="application/pdf",
+                kind="eingang",
+                title=title,
+                origin=Origin.UPLOADED,
+            )
+    year = Case.objects.order_by("-received_on").values_list("received_on", flat=True)[0].year
 
     def get(url: str, **extra: str) -> None:
         response = client.get(url, **extra)
+        assert response.status_code == 200, (url, response.status_code)
+
+    def team_lead_get(url: str) -> None:
+        response = team_lead.get(url)
         assert response.status_code == 200, (url, response.status_code)
 
     def create() -> None:
@@ -141,6 +165,23 @@ def run_benchmarks(repeat: int) -> list[tuple[str, float, float, int]]:
         measure("API list", lambda: get("/api/v1/cases", **api), repeat),
         measure("API list org_unit=71", lambda: get("/api/v1/cases?org_unit=71", **api), repeat),
         measure("API detail", lambda: get(f"/api/v1/cases/{rng.choice(ids)}", **api), repeat),
+        measure(
+            "API documents",
+            lambda: get(f"/api/v1/cases/{rng.choice(ids)}/documents", **api),
+            repeat,
+        ),
+        measure("Ablage II-6001, year", lambda: get(f"/ablage/?plan=II-6001&jahr={year}"), repeat),
+        measure(
+            "Ablage p. 40",
+            lambda: get(f"/ablage/?plan=II-6001&jahr={year}&page=40"),
+            repeat,
+        ),
+        measure(
+            "Ablage TL",
+            lambda: team_lead_get(f"/ablage/?plan=II-6001&jahr={year}"),
+            repeat,
+        ),
+        measure("Ablage folder", lambda: get(f"/ablage/faelle/{rng.choice(ids)}/"), repeat),
         measure("create (service)", create, repeat),
     ]
 
