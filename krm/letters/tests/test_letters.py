@@ -546,7 +546,8 @@ def test_template_editor_is_for_the_krmb_and_the_administration(
     if expected == 200:
         html = response.content.decode()
         assert "{{ kunde.anrede }}" in html  # the placeholders beside the field
-        assert '<h3 id="h-lesbarkeit">Lesbarkeit</h3>' in html
+        # Under the page's h1 (the placeholders' h2 follows): heading level 2.
+        assert '<h2 id="h-lesbarkeit">Lesbarkeit</h2>' in html
 
 
 @pytest.mark.parametrize(("role", "expected"), [("krmb", 200), ("admin", 200), ("tl", 403)])
