@@ -15,9 +15,9 @@ from krm.audit.personal import Personal
 from krm.audit.services import record
 from krm.cases.models import Case
 
-from . import blobs, permissions
+from . import blobs, permissions, tasks
 from .inspection import FileRefused, inspect
-from .models import Document, DocumentKind, Origin, TextStatus
+from .models import Document, DocumentKind, Origin
 
 
 def add(
@@ -83,9 +83,7 @@ def add(
 
 
 def _read_text_later(document_id: int) -> None:
-    from .tasks import extract_text
-
-    extract_text.enqueue(document_id)
+    tasks.extract_text.enqueue(document_id)
 
 
 def upload(
@@ -122,16 +120,3 @@ def upload(
 
 def read(document: Document) -> bytes:
     return blobs.read(document.blob)
-
-
-def set_text(document_id: int, *, text: str, method: str, failed: bool = False) -> None:
-    status = TextStatus.FAILED if failed else (TextStatus.DONE if text else TextStatus.NONE)
-    with transaction.atomic():
-        updated = Document.objects.filter(pk=document_id).update(
-            text=text, text_method=method, text_status=status
-        )
-        if updated:
-            case_id = Document.objects.filter(pk=document_id).values_list("case_id", flat=True)
-            from krm.cases import search
-
-            search.reindex(list(case_id))

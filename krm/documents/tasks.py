@@ -5,7 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from django.db import transaction
 from django_tasks import task
+
+from krm.cases import search
 
 from . import blobs
 from .models import Document, TextStatus
@@ -18,7 +21,6 @@ def extract_text(document_id: int) -> str:
     unreadable file after the last attempt keeps the status "wartet" until an administrator
     looks (its error is shown with the task)."""
     from .extraction import extract_text as extract
-    from .services import set_text
 
     document = Document.objects.filter(pk=document_id).only("blob", "content_type").first()
     if document is None:
@@ -32,5 +34,13 @@ def extract_text(document_id: int) -> str:
     return result.method
 
 
-def pending() -> int:
-    return Document.objects.filter(text_status=TextStatus.PENDING).count()
+def set_text(document_id: int, *, text: str, method: str, failed: bool = False) -> None:
+    """The document's text, and its case's search entry with it."""
+    status = TextStatus.FAILED if failed else (TextStatus.DONE if text else TextStatus.NONE)
+    with transaction.atomic():
+        updated = Document.objects.filter(pk=document_id).update(
+            text=text, text_method=method, text_status=status
+        )
+        if updated:
+            case_id = Document.objects.filter(pk=document_id).values_list("case_id", flat=True)
+            search.reindex(list(case_id))

@@ -18,6 +18,7 @@ from krm.cases.models import Case
 
 from . import placeholders
 from .models import SHEETS, Letterhead, LetterKind, LetterTemplate
+from .versions import current_template
 
 PETITION_KINDS = frozenset({Kind.PETITION, Kind.EINGABE})
 # Who signs, when it is not the Abverfügung's choice (R-W2.4: the KRM-B acknowledges).
@@ -206,20 +207,6 @@ def values(case: Case, *, actor: User, extra: dict[str, str] | None = None) -> d
     }
     result.update(extra or {})
     return result
-
-
-def current_template(jobcenter_id: int, kind: str) -> LetterTemplate:
-    from .services import ensure_templates
-
-    template = (
-        LetterTemplate.objects.filter(jobcenter_id=jobcenter_id, kind=kind)
-        .order_by("-version")
-        .first()
-    )
-    if template is None:
-        ensure_templates(jobcenter_id)
-        template = LetterTemplate.objects.get(jobcenter_id=jobcenter_id, kind=kind, version=1)
-    return template
 
 
 def compose(case: Case, kind: str, *, actor: User, extra: dict[str, str] | None = None) -> Content:

@@ -23,27 +23,12 @@ from krm.documents.models import Document, Origin
 
 from . import content as letter_content
 from . import placeholders, render
-from .defaults import DEFAULTS
 from .models import Letter, LetterKind, LetterTemplate
+from .versions import ensure_templates
 
 FORMATS = {"pdf": (render.PDF_TYPE, ".pdf"), "docx": (render.DOCX_TYPE, ".docx")}
 MAX_SUBJECT = 300
 MAX_BODY = 20_000
-
-
-def ensure_templates(jobcenter_id: int) -> None:
-    """Version 1 of every kind that has no template yet (the defaults)."""
-    have = set(
-        LetterTemplate.objects.filter(jobcenter_id=jobcenter_id).values_list("kind", flat=True)
-    )
-    LetterTemplate.objects.bulk_create(
-        [
-            LetterTemplate(jobcenter_id=jobcenter_id, kind=kind, version=1, subject=s, body=b)
-            for kind, (s, b) in DEFAULTS.items()
-            if kind not in have
-        ],
-        ignore_conflicts=True,
-    )
 
 
 def may_edit_templates(user: User) -> bool:

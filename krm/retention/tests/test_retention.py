@@ -20,6 +20,7 @@ from krm.cases.models import Case, Customer
 from krm.cases.selectors import CaseFilter, case_list
 from krm.cases.states import Status
 from krm.documents import services as documents
+from krm.documents import tasks
 from krm.documents.models import Document
 from krm.jobcenters.models import FilePlanEntry
 from krm.lib.workdays import BERLIN
@@ -130,8 +131,8 @@ def test_the_archive_takes_over_one_and_destroys_another(
     gone = documents.upload(
         drop, actor=org["krmb"], name="scan.pdf", data=pdf_bytes("Mietkostenbescheinigung")
     )
-    documents.set_text(gone.pk, text="Mietkostenbescheinigung", method="text")
-    documents.set_text(scan.pk, text="Widerspruchsbescheid", method="text")
+    tasks.set_text(gone.pk, text="Mietkostenbescheinigung", method="text")
+    tasks.set_text(scan.pk, text="Widerspruchsbescheid", method="text")
     assert found(org, "Mietkostenbescheinigung") == {drop.pk}
     services.run(org.jobcenter, TODAY)
     by_case = {o.case_id: o for o in OfferedCase.objects.all()}
