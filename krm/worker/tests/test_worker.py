@@ -170,3 +170,19 @@ def test_a_worker_killed_mid_task_loses_nothing():
     assert len(row.worker_ids) == 2 and row.worker_ids[0] != row.worker_ids[1]
     assert PeriodicRun.objects.filter(key="killed:done").count() == 1
     assert PeriodicRun.objects.filter(key__startswith="killed:started").count() == 2
+
+
+@pytest.mark.django_db
+def test_administrators_see_a_failed_task_with_its_error(org, client, settings):
+    settings.KRM_TASK_ATTEMPTS = 1
+    result = fail_times.enqueue("admin-sees", 5)
+    runner.drain()
+    client.force_login(org["admin"])
+    listing = client.get("/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED")
+    assert listing.status_code == 200
+    assert "fail_times" in listing.content.decode()
+    detail = client.get(f"/admin/django_tasks_database/dbtaskresult/{result.id}/change/")
+    assert detail.status_code == 200
+    assert "attempt 1 fails on purpose" in detail.content.decode()
+    client.force_login(org["krmb"])  # no administrator: no admin at all
+    assert client.get("/admin/django_tasks_database/dbtaskresult/").status_code == 302
