@@ -399,3 +399,20 @@ def test_a_scan_is_read_and_found_by_the_worklist_search(
         html = response.content.decode()
         assert case.aktenzeichen in html
         assert other.aktenzeichen not in html
+
+
+def test_an_upload_stops_being_received_past_the_limit(settings, rf) -> None:
+    """The handler skips a file as soon as it passes KRM_MAX_UPLOAD_BYTES, before it is
+    written in full, and notes it for the view's message."""
+    from django.core.files.uploadhandler import SkipFile
+
+    from krm.documents.uploads import LimitedUploadHandler
+
+    settings.KRM_MAX_UPLOAD_BYTES = 1000
+    request = rf.post("/")
+    handler = LimitedUploadHandler(request)
+    handler.new_file("file", "gross.pdf", "application/pdf", None)
+    handler.receive_data_chunk(b"x" * 600, 0)
+    with pytest.raises(SkipFile):
+        handler.receive_data_chunk(b"x" * 600, 600)
+    assert request.upload_too_large == "gross.pdf"

@@ -291,3 +291,19 @@ def test_the_krmb_records_the_archives_decision_in_the_browser(org, client):
     )
     assert bad.status_code == 302
     assert dict(OfferedCase.objects.values_list("case_id", "decision")) == decisions
+
+
+def test_a_file_another_case_shares_stays_when_one_case_is_deleted(
+    org, _documents_in_tmp, django_capture_on_commit_callbacks
+):
+    """The same scan in two cases is stored once; deleting one case keeps it for the other."""
+    old = closed_case(org, dt.date(2015, 6, 1))
+    new = make_case(org["krmb"])
+    data = pdf_bytes("Kontoauszug")
+    gone = documents.upload(old, actor=org["krmb"], name="auszug.pdf", data=data)
+    kept = documents.upload(new, actor=org["krmb"], name="auszug.pdf", data=data)
+    assert gone.blob == kept.blob
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_case(old, rule="Test", archive_decision="vernichtet")
+    assert (Path(_documents_in_tmp) / kept.blob).exists()
+    assert documents.read(kept) == data
