@@ -71,7 +71,7 @@ def find_cases(*, user: User, subject: Subject) -> QuerySet[Case]:
         return cases.none()
     customers = Customer.objects.all()
     if subject.name:
-        ids = search.matching_ids(subject.name)  # indexed; then the name itself
+        ids = search.matching_ids(subject.name, documents=False)  # indexed; then the name
         customers = customers.filter(case_id__in=ids) if ids is not None else customers.none()
         customers = customers.filter(name__icontains=subject.name.strip())
     if subject.email:

@@ -103,17 +103,22 @@ def tokens(query: str) -> list[str]:
     return _TOKEN.findall(query)[:12]
 
 
-def matching_ids(query: str) -> RawSQL | None:
+def matching_ids(query: str, *, documents: bool = True) -> RawSQL | None:
     """A subquery of the ids of cases matching every word of `query` (as a prefix);
-    None when the query has no words."""
+    None when the query has no words. `documents=False`: in the case's own fields only
+    (subject, text, customer), not in the text of its documents."""
     words = tokens(query)
     if not words:
         return None
     if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{word}:*" for word in words)
+        # Weights: subject and customer A, text B, documents C.
+        weights = "ABC" if documents else "AB"
+        tsquery = " & ".join(f"{word}:*{weights}" for word in words)
         return RawSQL(
             f"SELECT case_id FROM {TABLE} WHERE document @@ to_tsquery('german', %s)",
             [tsquery],
         )
     match = " ".join('"{}"*'.format(word.replace('"', "")) for word in words)
+    if not documents:
+        match = f"{{subject body customer}} : ({match})"
     return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match])

@@ -45,9 +45,10 @@ class CaseFilter:
     urgent: bool | None = None
 
 
-def search_filter(query: str) -> Q:
-    """Full-text match over subject, text and customer name, or an Aktenzeichen (also a
-    former one)."""
+def search_filter(query: str, user: User) -> Q:
+    """Full-text match over subject, text and customer name — and the text of the case's
+    documents where the user may open them (R-A3) — or an Aktenzeichen (also a former
+    one)."""
     query = query.strip()
     fragment = az.parse_fragment(query)
     if fragment is not None:
@@ -59,8 +60,13 @@ def search_filter(query: str) -> Q:
         if fragment.plan is not None:
             records = records.filter(plan_number=fragment.plan)
         return Q(pk__in=records.values("case_id"))
-    ids = search.matching_ids(query)
-    return Q(pk__in=ids) if ids is not None else Q(pk__in=[])  # no words: nothing matches
+    own = search.matching_ids(query, documents=False)
+    if own is None:
+        return Q(pk__in=[])  # no words: nothing matches
+    opens = permissions.documents_visibility(access_for(user)).q(contents_only=True)
+    if opens is None:
+        return Q(pk__in=own)
+    return Q(pk__in=own) | (Q(pk__in=search.matching_ids(query)) & opens)
 
 
 def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) -> QuerySet[Case]:
@@ -122,7 +128,7 @@ def case_list(*, user: User, filters: CaseFilter, clock: Clock | None = None) ->
     if f.received_to:
         qs = qs.filter(received_on__lte=f.received_to)
     if f.q.strip():
-        qs = qs.filter(search_filter(f.q))
+        qs = qs.filter(search_filter(f.q, user))
     # A status filter fixes is_open; ordering by it then would only hide the index.
     return qs.order_by(*(ORDERING[1:] if f.status else ORDERING))
 
@@ -190,7 +196,7 @@ def find_cases(*, user: User, aktenzeichen: str, limit: int = 10) -> list[Case]:
         return []
     return list(
         permissions.visible_cases(user, contents_only=True)
-        .filter(search_filter(aktenzeichen))
+        .filter(search_filter(aktenzeichen, user))
         .only("id", "aktenzeichen", "subject", "kind", "jobcenter_id")
         .order_by("-received_on", "-id")[:limit]
     )
@@ -206,7 +212,7 @@ def link_candidates(*, user: User, case: Case, typed: str) -> list[Case]:
         return []
     return list(
         permissions.visible_cases(user, contents_only=True)
-        .filter(search_filter(typed))
+        .filter(search_filter(typed, user))
         .exclude(pk=case.pk)
         .only("id", "aktenzeichen", "subject", "kind", "received_on", "jobcenter_id")
         .order_by("-received_on", "-id")[:SUGGESTED]

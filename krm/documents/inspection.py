@@ -11,19 +11,23 @@ decides; it stores nothing.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import re
 import struct
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import magic
 import olefile
 import pikepdf
+from defusedxml import ElementTree as DefusedET
 from django.conf import settings
 
 with warnings.catch_warnings():
@@ -208,6 +212,7 @@ _HTML_EXTENSIONS = {".html", ".htm", ".xhtml", ".xht", ".hta", ".shtml", ".mht",
 _PDF_REASONS = {
     "javascript": "JavaScript",
     "launch": "Programmaufrufe",
+    "remote": "Verweise auf andere Dateien",
     "submit": "Formular-Datenübertragungen",
     "xfa": "XFA-Formularskripte",
     "auto": "automatisch ausgelöste Aktionen",
@@ -218,6 +223,7 @@ _PDF_ACTION_REASONS = {
     "/SubmitForm": "submit",
     "/ImportData": "submit",
     "/GoToE": "embedded",
+    "/GoToR": "remote",
 }
 # Open actions that merely show a page are harmless; anything else runs on opening.
 _PDF_HARMLESS_OPEN_ACTIONS = {"/GoTo", "/Named"}
@@ -227,7 +233,6 @@ _EXTENSION_RE = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,5}$")
 _HEADER_LINE_RE = re.compile(rb"^(From |[!-9;-~]+:)")
 _MARKUP_START_RE = re.compile(rb"^<[a-z!?]")
 _BINARY_CONTROL_RE = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
-_CONTENT_TYPE_ATTR_RE = re.compile(r"""ContentType\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,8 +245,13 @@ def inspect(name: str, data: bytes) -> Inspected:
 
     The type comes from the bytes only; a misleading but harmless name is corrected (a PNG
     named `scan.jpg` becomes `scan.png`), a harmless-looking name on refused bytes changes
-    nothing.
+    nothing. What a file carries inside (an e-mail's attachments, an office file's embedded
+    objects and links) must pass too.
     """
+    return _inspect(name, data, depth=0)
+
+
+def _inspect(name: str, data: bytes, *, depth: int) -> Inspected:
     shown = _display_name(name)
     if not data:
         raise FileRefused(
@@ -263,6 +273,19 @@ def inspect(name: str, data: bytes) -> Inspected:
     else:
         mime = magic.from_buffer(data[:SNIFF_BYTES], mime=True).lower()
         kind = _inspect_by_mime(name, shown, data, mime)
+    if kind in (EML, MSG):
+        if depth >= _EMBEDDED_DEPTH:
+            raise FileRefused(
+                f"Die Datei „{shown}“ enthält E-Mails in E-Mails zu tief verschachtelt. Bitte "
+                "laden Sie die Anhänge einzeln hoch."
+            )
+        try:
+            attachments = _eml_attachments(data) if kind == EML else _msg_attachments(data)
+        except FileRefused:
+            raise
+        except Exception:  # a part that cannot be decoded cannot be checked
+            raise _damaged(shown) from None
+        _check_attachments(shown, attachments, depth)
     return Inspected(
         content_type=kind.content_type,
         extension=kind.extension,
@@ -607,7 +630,7 @@ def _pdf_findings(pdf: pikepdf.Pdf) -> set[str]:
 
 def _check_pdf_entry(key: str, value: object, findings: set[str]) -> None:
     name = str(value) if isinstance(value, pikepdf.Name) else None
-    if key in ("/JS", "/JavaScript"):
+    if key in ("/JS", "/JavaScript", "/OnInstantiate"):  # 3D annotations run scripts too
         findings.add("javascript")
     elif key == "/S" and name in _PDF_ACTION_REASONS:
         findings.add(_PDF_ACTION_REASONS[name])
@@ -664,8 +687,7 @@ def _check_ooxml(
 ) -> _Kind:
     raw = _read_member(shown, archive, members["[Content_Types].xml"])
     content_types = {
-        value.strip().lower()
-        for value in _CONTENT_TYPE_ATTR_RE.findall(raw.decode("utf-8", errors="replace"))
+        (element.get("ContentType") or "").strip().lower() for element in _xml_elements(shown, raw)
     }
     has_vba = any(name.lower().rsplit("/", 1)[-1] == "vbaproject.bin" for name in members)
     macro_types = any(
@@ -675,6 +697,8 @@ def _check_ooxml(
     )
     if has_vba or macro_types:
         raise _macros(shown)
+    _check_relationships(shown, archive, members)
+    _check_parts(shown, archive, members, embedded_under="/embeddings/")
     for main_type, kind in _OOXML_MAIN_TYPES.items():
         if main_type in content_types:
             return kind
@@ -684,11 +708,165 @@ def _check_ooxml(
 def _check_odf(shown: str, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> _Kind:
     if any(name.lower().startswith(("basic/", "scripts/")) for name in members):
         raise _macros(shown)
+    _check_parts(shown, archive, members, embedded_under="object")
     mimetype = _read_member(shown, archive, members["mimetype"]).decode("ascii", "replace")
     kind = _ODF_TYPES.get(mimetype.strip())
     if kind is None:
         raise _unknown(shown)
     return kind
+
+
+# Relationships that make Word or Excel fetch content from elsewhere when the file is opened
+# (a remote template is a known way to load macros into a harmless-looking document).
+_REMOTE_RELATIONSHIPS = ("attachedtemplate", "oleobject", "frame", "subdocument", "package")
+_PROGRAM_EXTENSIONS = frozenset(
+    {
+        ".exe",
+        ".dll",
+        ".com",
+        ".scr",
+        ".bat",
+        ".cmd",
+        ".ps1",
+        ".vbs",
+        ".vbe",
+        ".js",
+        ".jse",
+        ".wsf",
+        ".hta",
+        ".jar",
+        ".msi",
+        ".lnk",
+        ".sh",
+    }
+)
+_EMBEDDED_DEPTH = 2
+
+
+def _xml_elements(shown: str, raw: bytes) -> list[Any]:
+    """The elements of an XML part (entities resolved as XML does; no DTDs allowed)."""
+    try:
+        root = DefusedET.fromstring(raw)
+    except Exception:  # defusedxml refuses DTDs and entity tricks; anything else is broken
+        raise _damaged(shown) from None
+    return list(root.iter())
+
+
+def _check_relationships(
+    shown: str, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]
+) -> None:
+    for name, info in members.items():
+        if not name.lower().endswith(".rels"):
+            continue
+        for element in _xml_elements(shown, _read_member(shown, archive, info)):
+            external = (element.get("TargetMode") or "").lower() == "external"
+            kind = (element.get("Type") or "").rsplit("/", 1)[-1].lower()
+            if external and kind in _REMOTE_RELATIONSHIPS:
+                raise FileRefused(
+                    f"Die Datei „{shown}“ lädt beim Öffnen Inhalte von außerhalb nach (eine "
+                    "externe Vorlage oder ein verknüpftes Objekt) und wird aus "
+                    "Sicherheitsgründen nicht gespeichert. Bitte speichern Sie sie als PDF."
+                )
+
+
+def _check_parts(
+    shown: str,
+    archive: zipfile.ZipFile,
+    members: dict[str, zipfile.ZipInfo],
+    *,
+    embedded_under: str,
+) -> None:
+    """Programs hidden in an office file, and embedded objects, which must pass themselves."""
+    for name, info in members.items():
+        lower = name.lower()
+        if _name_extension(lower) in _PROGRAM_EXTENSIONS:
+            raise _embedded_program(shown, name.rsplit("/", 1)[-1])
+        if embedded_under not in lower or info.is_dir():
+            continue
+        data = _read_member(shown, archive, info)
+        if data.startswith(b"\xd0\xcf\x11\xe0") and _ole_packages_a_file(data):
+            raise _embedded_program(shown, name.rsplit("/", 1)[-1])
+        if _is_pe(data) or data.startswith((b"\x7fELF", b"#!")):
+            raise _embedded_program(shown, name.rsplit("/", 1)[-1])
+
+
+def _ole_packages_a_file(data: bytes) -> bool:
+    """An OLE "Package" object (Ole10Native) carries any file, programs included."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return any(
+                path[-1].lower().endswith("ole10native")
+                for path in ole.listdir(streams=True, storages=False)
+            )
+    except Exception:
+        return True  # cannot be looked into: not accepted
+
+
+def _embedded_program(shown: str, inner: str) -> FileRefused:
+    return FileRefused(
+        f"Die Datei „{shown}“ enthält eine eingebettete Datei („{_display_name(inner)}“), die "
+        "ein Programm sein kann, und wird aus Sicherheitsgründen nicht gespeichert. Bitte "
+        "speichern Sie das Dokument ohne eingebettete Objekte oder als PDF."
+    )
+
+
+def _check_attachments(shown: str, attachments: Iterable[tuple[str, bytes]], depth: int) -> None:
+    """Each attachment of an e-mail must be a file krm would accept on its own."""
+    for name, data in attachments:
+        try:
+            _inspect(name or "Anhang", data, depth=depth + 1)
+        except FileRefused as refused:
+            raise FileRefused(
+                f"Die E-Mail „{shown}“ hat einen Anhang, der nicht angenommen wird: "
+                f"{refused.message} Bitte laden Sie die E-Mail ohne diesen Anhang hoch (z. B. "
+                "als PDF) und die übrigen Anhänge einzeln."
+            ) from None
+
+
+def _eml_attachments(data: bytes) -> list[tuple[str, bytes]]:
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    found = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        if filename is None and part.get_content_disposition() != "attachment":
+            continue  # the body itself (text or HTML), not an attachment
+        payload = part.get_payload(decode=True) or b""
+        found.append((filename or "Anhang", payload))
+    return found
+
+
+def _msg_attachments(data: bytes) -> list[tuple[str, bytes]]:
+    """An Outlook message's attachments, read from its compound file: each attachment is a
+    storage `__attach_version1.0_#…` with its bytes in the property stream 0x3701 (binary)
+    and its name in 0x3707 / 0x3704 (Unicode). An attached message (0x3701 as an object)
+    cannot be checked here and is refused."""
+    found = []
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        storages = {
+            path[0]
+            for path in ole.listdir(streams=True, storages=True)
+            if path[0].lower().startswith("__attach_version1.0_")
+        }
+        for storage in sorted(storages):
+            if ole.exists(f"{storage}/__substg1.0_3701000D"):
+                raise FileRefused(
+                    "Die Outlook-E-Mail enthält eine weitere E-Mail als Anhang, die krm nicht "
+                    "prüfen kann. Bitte speichern Sie die angehängte E-Mail einzeln und "
+                    "laden Sie beide getrennt hoch."
+                )
+            name = ""
+            for prop in ("__substg1.0_3707001F", "__substg1.0_3704001F"):
+                if ole.exists(f"{storage}/{prop}"):
+                    name = ole.openstream(f"{storage}/{prop}").read().decode("utf-16-le", "replace")
+                    name = name.rstrip("\x00")
+                    break
+            stream = f"{storage}/__substg1.0_37010102"
+            payload = ole.openstream(stream).read() if ole.exists(stream) else b""
+            if payload:
+                found.append((name or "Anhang", payload))
+    return found
 
 
 # --------------------------------------------------------------------------------------------

