@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -26,8 +27,9 @@ from krm.cases.selectors import mentions_in
 from krm.documents import blobs
 from krm.documents.models import Document
 
+logger = logging.getLogger(__name__)
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "krm" / "print" / "dossier.css"
-IMAGE_DPI = 110
+PAGE_PIXELS = 1654  # a page image fits in 1654 × 1654 px (A4 width at 200 dpi), any page size
 MAX_PAGES_PER_DOCUMENT = 60
 MAX_PAGES = 400
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/tiff"}
@@ -45,18 +47,21 @@ def _png_uri(data: bytes) -> str:
 
 
 def _image_pages(data: bytes, content_type: str, limit: int) -> list[str]:
+    """The pages of a scan as PNGs no larger than PAGE_PIXELS (Pillow refuses images that
+    would decompress to absurd sizes: the caller notes that the image is not shown)."""
     from PIL import Image, ImageSequence
 
-    if content_type in ("image/png", "image/jpeg"):
-        mime = content_type
-        return [f"data:{mime};base64," + base64.b64encode(data).decode()]
     pages = []
     with Image.open(io.BytesIO(data)) as image:
+        if content_type in ("image/png", "image/jpeg") and max(image.size) <= PAGE_PIXELS:
+            return [f"data:{content_type};base64," + base64.b64encode(data).decode()]
         for frame in ImageSequence.Iterator(image):
             if len(pages) >= limit:
                 break
+            page = frame.convert("L" if frame.mode in ("1", "L") else "RGB")
+            page.thumbnail((PAGE_PIXELS, PAGE_PIXELS))
             buffer = io.BytesIO()
-            frame.convert("L" if frame.mode in ("1", "L") else "RGB").save(buffer, "PNG")
+            page.save(buffer, "PNG")
             pages.append(_png_uri(buffer.getvalue()))
     return pages
 
@@ -68,8 +73,8 @@ def _pdf_pages(data: bytes, limit: int) -> list[str]:
         subprocess.run(  # noqa: S603 (list arguments, no shell)
             [  # noqa: S607 (poppler-utils from Debian, on PATH)
                 "pdftoppm",
-                "-r",
-                str(IMAGE_DPI),
+                "-scale-to",
+                str(PAGE_PIXELS),
                 "-png",
                 "-f",
                 "1",
@@ -80,7 +85,7 @@ def _pdf_pages(data: bytes, limit: int) -> list[str]:
             ],
             check=True,
             capture_output=True,
-            timeout=300,
+            timeout=120,
         )
         return [_png_uri(p.read_bytes()) for p in sorted(Path(folder).glob("p*.png"))]
 
@@ -96,12 +101,14 @@ def _sections(documents: list[Document]) -> list[Section]:
         elif document.content_type == "application/pdf":
             try:
                 images = _pdf_pages(blobs.read(document.blob), limit)
-            except (subprocess.SubprocessError, OSError):
+            except Exception:  # a broken or hostile file: listed and attached, not shown
+                logger.warning("Dossier: PDF %s not rendered", document.pk, exc_info=True)
                 note = "Die PDF-Datei ließ sich nicht abbilden; sie liegt bei."
         elif document.content_type in IMAGE_TYPES:
             try:
                 images = _image_pages(blobs.read(document.blob), document.content_type, limit)
-            except OSError:
+            except Exception:  # e.g. Pillow's DecompressionBombError
+                logger.warning("Dossier: image %s not rendered", document.pk, exc_info=True)
                 note = "Das Bild ließ sich nicht abbilden; es liegt bei."
         else:
             note = "Dieser Dateityp wird nicht abgebildet; die Datei liegt bei."

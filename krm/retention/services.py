@@ -22,7 +22,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
@@ -50,6 +52,7 @@ from .models import (
     RedactedCard,
 )
 
+logger = logging.getLogger(__name__)
 DEFAULT_YEARS = 10
 CARD = Kind.MEINUNGSKARTE
 
@@ -121,6 +124,7 @@ class Plan:
     to_export: list[OfferedCase] = field(default_factory=list)
     to_delete: list[OfferedCase] = field(default_factory=list)
     expired_cards: list[Case] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # what failed (tried again next night)
 
     def lines(self) -> list[str]:
         name = self.jobcenter.name
@@ -141,6 +145,7 @@ class Plan:
                 else ""
             ),
             f"{name}: {len(self.expired_cards)} Meinungskarten nach Ablauf löschen",
+            *(f"{name}: FEHLER {error}" for error in self.errors),
         ]
 
 
@@ -178,7 +183,7 @@ def run(jobcenter: Jobcenter, today: dt.date, *, dry_run: bool = False) -> Plan:
     if dry_run:
         return work
     for case in work.cards:
-        redact_card(case)
+        _each(work, case.aktenzeichen, lambda case=case: redact_card(case))
     if work.to_offer:
         offer(jobcenter, work.to_offer, actor=None, today=today)
     now = timezone.now()
@@ -189,7 +194,7 @@ def run(jobcenter: Jobcenter, today: dt.date, *, dry_run: bool = False) -> Plan:
     for offered in work.to_export:
         exports.setdefault(offered.offer_id, []).append(offered)
     for offer_id, offered_cases in exports.items():
-        export_package(ArchiveOffer.objects.get(pk=offer_id), offered_cases)
+        export_package(ArchiveOffer.objects.get(pk=offer_id), offered_cases, errors=work.errors)
     # What was exported just now is deleted too (the package holds it).
     deletable = OfferedCase.objects.filter(
         Q(decision=Decision.DESTROY) | Q(decision=Decision.TAKE_OVER, exported_at__isnull=False),
@@ -205,16 +210,36 @@ def run(jobcenter: Jobcenter, today: dt.date, *, dry_run: bool = False) -> Plan:
             if offered.decision_source == OfferedCase.Source.SILENCE
             else "vernichtet (Entscheidung des Archivs)"
         )
-        delete_case(offered.case, rule=_rule(offered), archive_decision=label, offered=offered)
+        _each(
+            work,
+            offered.aktenzeichen,
+            lambda o=offered, label=label: delete_case(
+                o.case, rule=_rule(o), archive_decision=label, offered=o
+            ),
+        )
     years = _years(jobcenter.pk)
     for card in work.expired_cards:
-        delete_case(
-            card,
-            rule=f"{years.get(card.plan_number, DEFAULT_YEARS)} Jahre nach Ende "
-            f"{_closed_on(card).year}, {card.plan_number}",
-            archive_decision="nicht angeboten (Meinungskarte, R-W6.1)",
+        _each(
+            work,
+            card.aktenzeichen,
+            lambda card=card: delete_case(
+                card,
+                rule=f"{years.get(card.plan_number, DEFAULT_YEARS)} Jahre nach Ende "
+                f"{_closed_on(card).year}, {card.plan_number}",
+                archive_decision="nicht angeboten (Meinungskarte, R-W6.1)",
+            ),
         )
     return work
+
+
+def _each(work: Plan, aktenzeichen: str, action: Callable[[], object]) -> None:
+    """One case's step; a failure is logged and noted, the others go on (the case stays as
+    it was and is tried again the next night)."""
+    try:
+        action()
+    except Exception as exc:
+        logger.exception("Retention: %s failed", aktenzeichen)
+        work.errors.append(f"{aktenzeichen}: {type(exc).__name__}")
 
 
 def _rule(offered: OfferedCase) -> str:
@@ -382,7 +407,12 @@ def _metadata(case: Case, documents: list[Document]) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def export_package(archive_offer: ArchiveOffer, offered_cases: list[OfferedCase]) -> ArchivePackage:
+def export_package(
+    archive_offer: ArchiveOffer,
+    offered_cases: list[OfferedCase],
+    *,
+    errors: list[str] | None = None,
+) -> ArchivePackage | None:
     """The archive package of the cases taken over: per case its PDF/A dossier (the original
     files attached) and an XML metadata file; stored for the KRM-B to hand over."""
     from krm.ablage import dossier
@@ -390,22 +420,36 @@ def export_package(archive_offer: ArchiveOffer, offered_cases: list[OfferedCase]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         index = ET.Element("anbietung", {"angeboten": archive_offer.offered_at.isoformat()})
+        exported = []
         for offered in offered_cases:
-            case = dossier.load(offered.case_id)
             folder = offered.aktenzeichen.replace("/", "-")
-            documents = list(Document.objects.filter(case=case).order_by("created_at", "id"))
-            archive.writestr(f"{folder}/akte.pdf", dossier.build(case, user=None))
-            archive.writestr(f"{folder}/metadaten.xml", _metadata(case, documents))
+            try:
+                case = dossier.load(offered.case_id)
+                documents = list(Document.objects.filter(case=case).order_by("created_at", "id"))
+                files = {
+                    f"{folder}/akte.pdf": dossier.build(case, user=None),
+                    f"{folder}/metadaten.xml": _metadata(case, documents),
+                }
+            except Exception as exc:  # this case waits for the next night; the others go
+                logger.exception("Archive export of %s failed", offered.aktenzeichen)
+                if errors is not None:
+                    errors.append(f"{offered.aktenzeichen}: Export {type(exc).__name__}")
+                continue
+            for member, content in files.items():
+                archive.writestr(member, content)
             ET.SubElement(index, "akte", {"aktenzeichen": offered.aktenzeichen, "ordner": folder})
+            exported.append(offered)
         ET.indent(index)
         archive.writestr("index.xml", ET.tostring(index, encoding="utf-8", xml_declaration=True))
+    if not exported:
+        return None
     data = buffer.getvalue()
     sha256, name = blobs.store(data)
     with transaction.atomic():
         package = ArchivePackage.objects.create(
-            offer=archive_offer, blob=name, sha256=sha256, size=len(data), cases=len(offered_cases)
+            offer=archive_offer, blob=name, sha256=sha256, size=len(data), cases=len(exported)
         )
-        OfferedCase.objects.filter(pk__in=[o.pk for o in offered_cases]).update(
+        OfferedCase.objects.filter(pk__in=[o.pk for o in exported]).update(
             exported_at=timezone.now()
         )
     return package

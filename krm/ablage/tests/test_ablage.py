@@ -161,3 +161,41 @@ def test_the_hand_over_to_the_e_akte(org, cases, client):
     assert event.actor == org["krmb"]
     page = client.get(f"/faelle/{case.pk}/").content.decode()
     assert "Dokumente an die E-Akte übergeben" in page
+
+
+def tiff_bomb() -> bytes:
+    """A few KB that decompress to 200 million pixels (review finding)."""
+    from PIL import Image
+
+    image = Image.new("1", (20000, 10000), 1)
+    buffer = io.BytesIO()
+    image.save(buffer, "TIFF", compression="group4")
+    return buffer.getvalue()
+
+
+def giant_page_pdf() -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(14400, 14400))  # 5 m × 5 m
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_hostile_scan_leaves_the_dossier_whole(org, cases, client):
+    """An image that would decompress to absurd sizes is listed and attached, not shown; a
+    page of any size is drawn at a bounded size."""
+    case = cases["711"]
+    documents.upload(case, actor=org["krmb"], name="bombe.tiff", data=tiff_bomb())
+    documents.upload(case, actor=org["krmb"], name="riesig.pdf", data=giant_page_pdf())
+    client.force_login(org["krmb"])
+    response = client.get(f"/ablage/faelle/{case.pk}/akte.pdf")
+    assert response.status_code == 200
+    content = text(response.content)
+    assert "Das Bild ließ sich nicht abbilden" in content
+    with pikepdf.open(io.BytesIO(response.content)) as opened:
+        sizes = [
+            (int(image.Width), int(image.Height))
+            for page in opened.pages
+            for image in (page.images[name] for name in page.images)
+        ]
+    assert sizes and max(max(size) for size in sizes) <= 1654

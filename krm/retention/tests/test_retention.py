@@ -307,3 +307,45 @@ def test_a_file_another_case_shares_stays_when_one_case_is_deleted(
         services.delete_case(old, rule="Test", archive_decision="vernichtet")
     assert (Path(_documents_in_tmp) / kept.blob).exists()
     assert documents.read(kept) == data
+
+
+def test_one_case_that_fails_stops_neither_the_others_nor_other_jobcenters(org, monkeypatch):
+    """A case whose dossier cannot be made stays (tried again the next night); the other
+    cases are exported and deleted; the nightly task ends as failed, naming the case."""
+    from krm.ablage import dossier
+    from krm.jobcenters.services import create_jobcenter
+    from krm.retention import tasks as retention_tasks
+    from krm.retention.tasks import RetentionIncomplete
+
+    broken = closed_case(org, dt.date(2015, 6, 1))
+    fine = closed_case(org, dt.date(2015, 7, 1))
+    services.run(org.jobcenter, TODAY)
+    offered = list(OfferedCase.objects.all())
+    services.decide([o.pk for o in offered], Decision.TAKE_OVER, actor=org["krmb"])
+    real_build = dossier.build
+
+    def build(case, *, user):
+        if case.pk == broken.pk:
+            raise RuntimeError("kaputt")
+        return real_build(case, user=user)
+
+    monkeypatch.setattr(dossier, "build", build)
+    work = services.run(org.jobcenter, TODAY + dt.timedelta(days=1))
+    assert work.errors == [f"{broken.aktenzeichen}: Export RuntimeError"]
+    assert Case.objects.filter(pk=broken.pk).exists()
+    assert not Case.objects.filter(pk=fine.pk).exists()
+    assert ArchivePackage.objects.get().cases == 1
+
+    other = create_jobcenter(name="Jobcenter Berlin Mitte", slug="mitte")
+    ran = []
+
+    def run(jobcenter, today):
+        ran.append(jobcenter.pk)
+        if jobcenter.pk == org.jobcenter.pk:
+            raise RuntimeError("x")
+        return services.Plan(jobcenter=jobcenter, today=today)
+
+    monkeypatch.setattr(services, "run", run)
+    with pytest.raises(RetentionIncomplete, match="Jobcenter Berlin Pankow: RuntimeError"):
+        retention_tasks.daily.call()
+    assert ran == sorted([org.jobcenter.pk, other.pk])  # the second ran after the first failed
