@@ -429,8 +429,10 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # Uploads to a case (krm/documents/inspection.py): the largest file accepted.
 KRM_MAX_UPLOAD_BYTES = env_int("KRM_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-# Uploads go to temporary files and stop being received past KRM_MAX_UPLOAD_MB.
+# Uploads go to temporary files and stop being received past KRM_MAX_UPLOAD_MB; files of
+# requests without a login or API key are not received at all; one file per upload form.
 FILE_UPLOAD_HANDLERS = ["krm.documents.uploads.LimitedUploadHandler"]
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 # Background work (text extraction and OCR, mail, retention) on Django's tasks framework:
 # the django-tasks backport with its database backend; `krm worker` runs the tasks. Another

@@ -27,6 +27,7 @@ from krm.cases.models import Case
 from krm.documents.models import Document
 from krm.documents.views import file_response
 from krm.jobcenters.models import FilePlanEntry
+from krm.lib.keys import ids_from
 
 from . import dossier, handover
 
@@ -144,7 +145,7 @@ def hand_over(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id)
     if not access_for(request.user).acts_as_krmb:
         raise PermissionDenied("Die Übergabe an die E-Akte veranlassen die KRM-Beauftragten.")
-    ids = {int(v) for v in request.POST.getlist("dokument") if v.isdigit()}
+    ids = ids_from(request.POST.getlist("dokument"))
     documents = list(
         Document.objects.filter(case=case, pk__in=ids, is_current=True).order_by("created_at", "id")
     )
@@ -152,6 +153,16 @@ def hand_over(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.error(request, "Bitte wählen Sie mindestens ein Dokument für die E-Akte aus.")
         return redirect("ablage:folder", case_id=case.pk)
     data = handover.hand_over(case, documents, actor=request.user)
+    ReadEvent.objects.bulk_create(
+        ReadEvent(
+            case=case,
+            user=request.user,
+            via=ReadEvent.Via.DOCUMENT,
+            address=client_ip(request),
+            document_id=document.pk,
+        )
+        for document in documents
+    )
     return file_response(
         data,
         filename=f"E-Akte_{case.aktenzeichen}.zip",

@@ -95,11 +95,21 @@ class DemoErrorPagesMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    @staticmethod
+    def _technical(response: HttpResponse) -> bool:
+        """Django's debug pages (they ask robots to keep away), or its plain-text ones; never
+        krm's own pages, e.g. a refused upload with its German reason (400)."""
+        content_type = response.get("Content-Type", "")
+        if getattr(response, "streaming", False):
+            return False
+        if content_type.startswith("text/plain"):
+            return True
+        return content_type.startswith("text/html") and b"NONE,NOARCHIVE" in response.content
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         template = self.PAGES.get(response.status_code)
-        technical = response.get("Content-Type", "").startswith(("text/html", "text/plain"))
-        if template is None or not technical or request.path.startswith("/static/"):
+        if template is None or not self._technical(response) or request.path.startswith("/static/"):
             return response
         if request.path.startswith("/api/"):
             # The API answers in JSON, also where Django's debug pages would.

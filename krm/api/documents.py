@@ -17,6 +17,7 @@ from krm.accounts.client_ip import client_ip
 from krm.audit.models import ReadEvent
 from krm.cases import permissions as case_permissions
 from krm.documents import permissions, services
+from krm.documents.forms import UPLOAD_KINDS
 from krm.documents.inspection import FileRefused
 from krm.documents.models import Document, DocumentKind
 from krm.documents.uploads import max_upload_bytes
@@ -65,7 +66,7 @@ class UploadSerializer(StrictSerializer):
         }
     )
     kind = serializers.ChoiceField(
-        choices=DocumentKind.choices, required=False, default=DocumentKind.EINGANG
+        choices=UPLOAD_KINDS, required=False, default=DocumentKind.EINGANG
     )
     title = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
@@ -165,6 +166,10 @@ class CaseLettersView(generics.GenericAPIView):
             )
         incoming = LetterRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
+        if incoming.validated_data["kind"] not in letters.applicable(case):
+            raise serializers.ValidationError(
+                {"kind": [f"Dieses Schreiben gibt es für eine {case.get_kind_display()} nicht."]}
+            )
         document = letters.generate(
             case,
             incoming.validated_data["kind"],

@@ -52,6 +52,7 @@ class EventType(models.TextChoices):
     APPROVAL_DECIDED = "approval.decided", "Freigabe entschieden"
     ABSENCE_CHANGED = "absence.changed", "Abwesenheit oder Vertretung geändert"
     CONFIG_CHANGED = "config.changed", "Konfiguration geändert"
+    ARCHIVE_DOWNLOADED = "archive.downloaded", "Archivpaket heruntergeladen"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

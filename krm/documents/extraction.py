@@ -42,6 +42,7 @@ OCR_DPI = 300
 MAX_OCR_PIXELS = 40_000_000  # a page larger than ~A2 at 300 dpi is rendered at a lower dpi
 MIN_LETTERS_PER_PAGE = 20  # below this on average, a PDF is treated as a scan
 MAX_XML_BYTES = 200 * 1024 * 1024  # uncompressed size of one XML part of an Office file
+DOCX_TREE_BYTES = 16 * 1024 * 1024  # a larger Word body is read as a stream
 _STDERR_TAIL = 500
 
 
@@ -314,6 +315,10 @@ def _docx(path: Path, _content_type: str) -> Extracted:
     from docx.text.paragraph import Paragraph
 
     _check_zip(path)
+    with zipfile.ZipFile(path) as archive:
+        body = archive.getinfo("word/document.xml").file_size
+    if body > DOCX_TREE_BYTES:
+        return _docx_streamed(path)
     document = docx.Document(str(path))
     out = _Collector()
 
@@ -346,6 +351,18 @@ def _docx(path: Path, _content_type: str) -> Extracted:
         for footer in (section.first_page_footer, section.even_page_footer, section.footer):
             if not footer.is_linked_to_previous:
                 blocks(footer.iter_inner_content())
+    return Extracted(out.text(), "text", 0)
+
+
+def _docx_streamed(path: Path) -> Extracted:
+    """A very large Word body, read paragraph by paragraph (python-docx would hold the whole
+    tree: a 450 MB body took 7.5 GB)."""
+    out = _Collector()
+    with zipfile.ZipFile(path) as archive, _open_xml(archive, "word/document.xml") as source:
+        for paragraph, _ in _iterparse(source, [f"{_W}p"]):
+            if out.full:
+                break
+            out.line("".join(t.text or "" for t in paragraph.iter(f"{_W}t")))
     return Extracted(out.text(), "text", 0)
 
 

@@ -4,6 +4,7 @@ background (`tasks.extract_text`)."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -52,7 +53,7 @@ def add(
         document = Document(
             case=case,
             kind=kind,
-            title=title[:200],
+            title=clean_title(title),
             filename=filename[:160],
             content_type=content_type,
             size=len(data),
@@ -82,6 +83,19 @@ def add(
     return document
 
 
+# Control characters and the bidirectional overrides (a title made to look like another).
+_UNSAFE = dict.fromkeys(
+    [*range(0x00, 0x20), 0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F]
+)
+
+
+def clean_title(title: str) -> str:
+    """A title as users see it and as it goes into XML: NFC, no control characters or
+    direction overrides, whitespace collapsed, at most 200 characters."""
+    text = unicodedata.normalize("NFC", title).translate(_UNSAFE)
+    return " ".join(text.split())[:200] or "Dokument"
+
+
 def _read_text_later(document_id: int) -> None:
     tasks.extract_text.enqueue(document_id)
 
@@ -100,7 +114,9 @@ def upload(
     accepted, harmless type; PermissionDenied unless the user may add documents."""
     if not permissions.may_add(actor, case):
         raise PermissionDenied("Sie dürfen diesem Fall keine Dokumente hinzufügen.")
-    if kind not in DocumentKind.values:
+    from .forms import UPLOAD_KINDS
+
+    if previous is None and kind not in {value for value, _ in UPLOAD_KINDS}:
         raise FileRefused("Bitte wählen Sie eine gültige Dokumentart.")
     inspected = inspect(name, data)
     if previous is not None and previous.case_id != case.pk:

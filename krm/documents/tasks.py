@@ -5,8 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from krm.cases import search
 
@@ -14,12 +15,11 @@ from . import blobs
 from .models import Document, TextStatus
 
 
-@task()
-def extract_text(document_id: int) -> str:
+@task(takes_context=True)
+def extract_text(context: TaskContext, document_id: int) -> str:
     """Read the document's text into the search index; idempotent (a retry reads again).
-    A tool that fails raises: the worker tries again later (krm/worker/runner.py); an
-    unreadable file after the last attempt keeps the status "wartet" until an administrator
-    looks (its error is shown with the task)."""
+    A tool that fails raises: the worker tries again later (krm/worker/runner.py); at the
+    last attempt the document is marked "nicht lesbar" (its error is shown with the task)."""
     from .extraction import extract_text as extract
 
     document = Document.objects.filter(pk=document_id).only("blob", "content_type").first()
@@ -29,7 +29,12 @@ def extract_text(document_id: int) -> str:
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         handle.write(blobs.read(document.blob))
         handle.flush()
-        result = extract(Path(handle.name), document.content_type)
+        try:
+            result = extract(Path(handle.name), document.content_type)
+        except Exception:
+            if context.attempt >= settings.KRM_TASK_ATTEMPTS:
+                set_text(document_id, text="", method="", failed=True)
+            raise
     set_text(document_id, text=result.text, method=result.method)
     return result.method
 

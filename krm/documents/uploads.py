@@ -19,6 +19,14 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self._received = 0
+        user = getattr(self.request, "user", None)
+        known = (user is not None and user.is_authenticated) or (
+            "HTTP_AUTHORIZATION" in self.request.META  # the API authenticates later
+        )
+        if not known:
+            # Nobody logged in (the CSRF check reads the body before any view): no disk.
+            self.file.close()
+            raise SkipFile()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self._received += len(raw_data)

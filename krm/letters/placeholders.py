@@ -54,6 +54,7 @@ PLACEHOLDERS: dict[str, str] = {
     "verfasser.name": "wer das Schreiben erstellt",
 }
 FILTERS = frozenset({"default"})
+MAX_TAGS = 200  # {% … %} per template: more is no letter, and deep nesting exhausts the parser
 
 _library = Library()
 _library.tag("if", do_if)
@@ -112,8 +113,12 @@ def _walk(nodes: Iterable[Node]) -> Iterator[tuple[Node, str, list[str]]]:
 
 def problems(text: str) -> list[Problem]:
     """What is wrong with a template's text; empty when it may be saved."""
+    if text.count("{%") > MAX_TAGS:
+        return [Problem(None, f"Die Vorlage enthält mehr als {MAX_TAGS} Bedingungen.")]
     try:
         template = Template(text, engine=ENGINE)
+    except RecursionError:
+        return [Problem(None, "Die Bedingungen der Vorlage sind zu tief verschachtelt.")]
     except TemplateSyntaxError as exc:
         line = (
             getattr(exc, "template_debug", {}).get("line")

@@ -19,6 +19,7 @@ from krm.cases.kinds import Kind
 from krm.cases.models import Case
 from krm.documents import permissions as document_permissions
 from krm.documents import services as documents
+from krm.documents.inspection import safe_filename
 from krm.documents.models import Document, Origin
 
 from . import content as letter_content
@@ -159,7 +160,10 @@ def generate(
             case,
             actor=actor,
             data=data,
-            filename=f"{LetterKind(kind).label}_{case.aktenzeichen}{suffix}".replace(" ", "_"),
+            filename=safe_filename(
+                f"{LetterKind(kind).label}_{case.aktenzeichen}".replace(" ", "_").replace("/", "-"),
+                suffix,
+            ),
             content_type=content_type,
             kind=kind,
             title=f"{LetterKind(kind).label} ({fmt.upper()})",

@@ -13,8 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from krm.accounts.access import access_for
+from krm.audit.models import EventType
+from krm.audit.services import record
 from krm.documents import blobs
 from krm.documents.views import file_response
+from krm.lib.keys import ids_from
 
 from . import services
 from .models import ArchiveOffer, ArchivePackage, Decision, DeletionRecord, OfferedCase
@@ -78,7 +81,7 @@ def decide(request: HttpRequest, offer_id: int) -> HttpResponse:
             OfferedCase.objects.filter(offer=offer, decision="").values_list("pk", flat=True)
         )
     else:
-        ids = [int(v) for v in request.POST.getlist("fall") if v.isdigit()]
+        ids = sorted(ids_from(request.POST.getlist("fall")))
     ids = list(OfferedCase.objects.filter(offer=offer, pk__in=ids).values_list("pk", flat=True))
     if not ids:
         messages.error(request, "Bitte wählen Sie mindestens einen Fall aus.")
@@ -117,6 +120,13 @@ def package(request: HttpRequest, package_id: int) -> HttpResponse:
     package = ArchivePackage.objects.filter(pk=package_id, offer__jobcenter_id=jobcenter_id).first()
     if package is None:
         raise Http404("Archivpaket nicht gefunden")
+    # Its cases may be deleted already: the download is on record in the security log.
+    record(
+        type=EventType.ARCHIVE_DOWNLOADED,
+        actor=request.user,
+        jobcenter_id=jobcenter_id,
+        data={"paket": package.pk, "faelle": package.cases},
+    )
     return file_response(
         blobs.read(package.blob),
         filename=f"Archivpaket_{package.created_at:%Y-%m-%d}_{package.pk}.zip",

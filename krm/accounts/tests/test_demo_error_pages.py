@@ -110,3 +110,22 @@ def test_an_expired_form_gets_a_german_page_in_krms_layout(org) -> None:
     assert response.status_code == 403
     html = response.content.decode()
     assert "Das Formular ist abgelaufen" in html and '<html lang="de"' in html
+
+
+def test_krms_own_400_page_keeps_its_reason(client: Client, org, demo_settings) -> None:
+    """A refused upload answers 400 with its German reason: the demo shows that page, not
+    the generic one (review finding)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from krm.testing.factories import make_case
+
+    case = make_case(org["krmb"])
+    client.force_login(org["krmb"])
+    page = b"<!DOCTYPE html><html><script>alert(1)</script></html>"
+    response = client.post(
+        f"/faelle/{case.pk}/dokumente/",
+        {"file": SimpleUploadedFile("Rechnung.pdf", page), "kind": "eingang"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Rechnung.pdf" in html and "Datei hochladen" in html

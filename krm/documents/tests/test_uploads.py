@@ -401,15 +401,22 @@ def test_a_scan_is_read_and_found_by_the_worklist_search(
         assert other.aktenzeichen not in html
 
 
-def test_an_upload_stops_being_received_past_the_limit(settings, rf) -> None:
+def test_an_upload_stops_being_received_past_the_limit(settings, rf, org) -> None:
     """The handler skips a file as soon as it passes KRM_MAX_UPLOAD_BYTES, before it is
-    written in full, and notes it for the view's message."""
+    written in full, and notes it for the view's message; without a login or an API key
+    nothing is received at all."""
+    from django.contrib.auth.models import AnonymousUser
     from django.core.files.uploadhandler import SkipFile
 
     from krm.documents.uploads import LimitedUploadHandler
 
+    anonymous = rf.post("/")
+    anonymous.user = AnonymousUser()
+    with pytest.raises(SkipFile):
+        LimitedUploadHandler(anonymous).new_file("file", "x.pdf", "application/pdf", None)
     settings.KRM_MAX_UPLOAD_BYTES = 1000
     request = rf.post("/")
+    request.user = org["krmb"]
     handler = LimitedUploadHandler(request)
     handler.new_file("file", "gross.pdf", "application/pdf", None)
     handler.receive_data_chunk(b"x" * 600, 0)
