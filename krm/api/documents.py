@@ -20,8 +20,7 @@ from krm.documents import permissions, services
 from krm.documents.forms import UPLOAD_KINDS
 from krm.documents.inspection import FileRefused
 from krm.documents.models import Document, DocumentKind
-from krm.documents.uploads import max_upload_bytes
-from krm.documents.views import _too_large, file_response
+from krm.documents.views import file_response
 from krm.letters import services as letters
 from krm.letters.models import LetterKind
 
@@ -123,20 +122,14 @@ class CaseDocumentsView(generics.GenericAPIView):
         data = request.data  # parsed here: the upload handler notes a file past the limit
         too_large = getattr(request._request, "upload_too_large", None)
         if too_large is not None:
-            raise serializers.ValidationError({"file": [_too_large(too_large)]})
+            raise serializers.ValidationError({"file": [services.too_large(too_large)]})
         incoming = UploadSerializer(data=data)
         incoming.is_valid(raise_exception=True)
-        upload = incoming.validated_data["file"]
         try:
-            if upload.size > max_upload_bytes():
-                raise FileRefused(
-                    f"Die Datei ist größer als {max_upload_bytes() // (1024 * 1024)} MB."
-                )
-            document = services.upload(
+            document = services.upload_file(
                 case,
                 actor=request.user,
-                name=upload.name,
-                data=upload.read(),
+                file=incoming.validated_data["file"],
                 kind=incoming.validated_data["kind"],
                 title=incoming.validated_data["title"],
             )

@@ -17,7 +17,7 @@ from krm.audit.services import record
 from krm.cases.models import Case
 
 from . import blobs, permissions, tasks
-from .inspection import FileRefused, inspect
+from .inspection import FileRefused, inspect, max_upload_bytes
 from .models import Document, DocumentKind, Origin
 
 
@@ -130,6 +130,39 @@ def upload(
         kind=previous.kind if previous is not None else kind,
         title=(title.strip() or (previous.title if previous else inspected.filename))[:200],
         origin=Origin.UPLOADED,
+        previous=previous,
+    )
+
+
+def too_large(name: str) -> str:
+    limit = max_upload_bytes() // (1024 * 1024)
+    return (
+        f"Die Datei „{name}“ ist größer als {limit} MB und wird nicht gespeichert. Bitte "
+        "verkleinern Sie sie (z. B. als PDF mit geringerer Auflösung scannen) oder teilen Sie "
+        "sie auf."
+    )
+
+
+def upload_file(
+    case: Case,
+    *,
+    actor: User,
+    file: Any,
+    kind: str = DocumentKind.EINGANG,
+    title: str = "",
+    previous: Document | None = None,
+) -> Document:
+    """`upload` for a file as the browser or an API client sent it (never read in full when
+    it is larger than the limit)."""
+    if file.size > max_upload_bytes():
+        raise FileRefused(too_large(file.name))
+    return upload(
+        case,
+        actor=actor,
+        name=file.name,
+        data=file.read(),
+        kind=kind,
+        title=title,
         previous=previous,
     )
 

@@ -63,17 +63,13 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
     if too_large is not None:
         form.is_valid()
         form.errors.pop("file", None)
-        form.add_error("file", _too_large(too_large))
+        form.add_error("file", services.too_large(too_large))
     elif form.is_valid():
-        upload_file = form.cleaned_data["file"]
         try:
-            if upload_file.size > max_upload_bytes():
-                raise FileRefused(_too_large(upload_file.name))
-            document = services.upload(
+            document = services.upload_file(
                 case,
                 actor=request.user,
-                name=upload_file.name,
-                data=upload_file.read(),
+                file=form.cleaned_data["file"],
                 kind=form.cleaned_data["kind"],
                 title=form.cleaned_data["title"],
                 previous=form.cleaned_data["previous"],
@@ -88,14 +84,6 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
         "documents/upload.html",
         {"case": case, "form": form, "max_mb": max_upload_bytes() // (1024 * 1024)},
         status=400,
-    )
-
-
-def _too_large(name: str) -> str:
-    return (
-        f"Die Datei „{name}“ ist größer als {max_upload_bytes() // (1024 * 1024)} MB und wird "
-        "nicht gespeichert. Bitte verkleinern Sie sie (z. B. als PDF mit geringerer Auflösung "
-        "scannen) oder teilen Sie sie auf."
     )
 
 

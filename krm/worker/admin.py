@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
+from krm.lib.admin import ReadOnlyForStaff
+
 from .models import Worker
 
 admin.site.unregister(DBTaskResult)
@@ -35,17 +37,5 @@ class TaskResultAdmin(DBTaskResultAdmin):
 
 
 @admin.register(Worker)
-class WorkerAdmin(admin.ModelAdmin):
+class WorkerAdmin(ReadOnlyForStaff, admin.ModelAdmin):
     list_display = ["worker_id", "host", "pid", "started_at", "seen_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff
