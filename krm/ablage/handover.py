@@ -46,7 +46,7 @@ def _xml(case: Case, documents: list[Document], actor: User, at: str) -> bytes:
                 "titel": document.title,
                 "art": document.get_kind_display(),
                 "version": str(document.version),
-                "abgelegt": document.created_at.isoformat(),
+                "abgelegt": timezone.localtime(document.created_at).isoformat(),
                 "typ": document.content_type,
                 "sha256": document.sha256,
             },

@@ -239,7 +239,7 @@ class WorklistFilterForm(forms.Form):
         label="Suche",
         required=False,
         max_length=200,
-        help_text="Betreff, Inhalt, Name oder Aktenzeichen",
+        help_text="Betreff, Inhalt, Name, Aktenzeichen oder ein Wort aus den Dokumenten",
     )
     kind = forms.ChoiceField(label="Art", required=False, choices=_blank("alle", Kind.choices))
     channel = forms.ChoiceField(

@@ -30,10 +30,6 @@ class UploadForm(forms.Form):
             "invalid": "Es wurde keine Datei übertragen. Bitte versuchen Sie es erneut.",
         },
     )
-    kind = forms.ChoiceField(label="Art", choices=UPLOAD_KINDS, initial=DocumentKind.EINGANG)
-    title = forms.CharField(
-        label="Bezeichnung", max_length=200, required=False, help_text="leer: der Dateiname"
-    )
     previous = forms.TypedChoiceField(
         label="Neue Version von",
         required=False,
@@ -41,6 +37,13 @@ class UploadForm(forms.Form):
         empty_value=None,
         help_text="Nur wenn die Datei ein vorhandenes Dokument ersetzt (z. B. ein in Word "
         "bearbeitetes Schreiben); die frühere Version bleibt erhalten.",
+    )
+
+    kind = forms.ChoiceField(
+        label="Art (bei neuen Dokumenten)", choices=UPLOAD_KINDS, initial=DocumentKind.EINGANG
+    )
+    title = forms.CharField(
+        label="Bezeichnung", max_length=200, required=False, help_text="leer: der Dateiname"
     )
 
     def __init__(self, *args, documents: list[Document] = (), **kwargs) -> None:  # type: ignore[assignment]

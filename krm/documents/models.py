@@ -32,9 +32,9 @@ class DocumentKind(models.TextChoices):
 
 
 class TextStatus(models.TextChoices):
-    PENDING = "wartet", "wird gelesen"
-    DONE = "fertig", "gelesen"
-    NONE = "ohne", "kein Text"
+    PENDING = "wartet", "wird gelesen …"
+    DONE = "fertig", "durchsuchbar"
+    NONE = "ohne", "kein Text gefunden"
     FAILED = "fehler", "nicht lesbar"
 
 

@@ -77,7 +77,8 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
         except FileRefused as refused:
             form.add_error("file", refused.message)
         else:
-            messages.success(request, f"„{document.title}“ wurde abgelegt.")
+            version = f" als Version {document.version}" if document.version > 1 else ""
+            messages.success(request, f"„{document.title}“ wurde{version} abgelegt.")
             return redirect(f"{case_url(case.pk)}#h-dokumente")
     return render(
         request,

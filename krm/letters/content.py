@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.utils import timezone, translation
@@ -21,6 +22,7 @@ from .models import SHEETS, Letterhead, LetterKind, LetterTemplate
 from .versions import current_template
 
 PETITION_KINDS = frozenset({Kind.PETITION, Kind.EINGABE})
+_SALUTATION = re.compile(r"\s*(sehr geehrte|guten tag|hallo|liebe[rs]?\b)", re.IGNORECASE)
 # Who signs, when it is not the Abverfügung's choice (R-W2.4: the KRM-B acknowledges).
 KRMB_SIGNS = frozenset(
     {LetterKind.EINGANGSBESTAETIGUNG, LetterKind.ZWISCHENNACHRICHT, LetterKind.WEITERLEITUNG}
@@ -119,8 +121,8 @@ def _holder(jobcenter_id: int, role: str, unit_id: int | None = None) -> User | 
 
 def _function(role: str, unit: object = None) -> str:
     labels = {
-        Role.KRMB: "KRM-Beauftragte/r",
-        Role.VERTRETUNG: "Vertretung der KRM-Beauftragten",
+        Role.KRMB: "Kundenreaktionsmanagement",
+        Role.VERTRETUNG: "Kundenreaktionsmanagement",
         Role.GF: "Geschäftsführung",
         Role.BL: "Bereichsleitung",
         Role.TL: "Teamleitung",
@@ -156,7 +158,16 @@ def signature_for(case: Case, kind: str, actor: User, closing: str) -> Signature
         return Signature(str(bl or ""), _function(Role.BL, case.bereich), True, closing)
     if signer == Signer.TL and case.handler_id:
         return Signature(str(case.handler), _function(Role.TL, case.org_unit), True, closing)
-    # No Abverfügung on who signs: whoever writes it.
+    # No Abverfügung on who signs: whoever writes it, with their function.
+    roles = dict(
+        RoleAssignment.objects.filter(user=actor)
+        .select_related("org_unit")
+        .values_list("role", "org_unit__code")
+    )
+    for role in (Role.GF, Role.BL, Role.TL, Role.KRMB, Role.VERTRETUNG):
+        if role in roles:
+            unit = type("Unit", (), {"code": roles[role] or ""})()
+            return Signature(str(actor), _function(role, unit), role != Role.GF, closing)
     return Signature(str(actor), "", True, closing)
 
 
@@ -175,7 +186,10 @@ def values(case: Case, *, actor: User, extra: dict[str, str] | None = None) -> d
         "eingangsweg": case.get_channel_display(),
         "art": case.get_kind_display(),
         "betreff": case.subject,
-        "kunde.anrede": f"Guten Tag {name}," if name else "Guten Tag,",
+        # A draft that greets the customer itself gets no second salutation.
+        "kunde.anrede": ""
+        if _SALUTATION.match(case.draft or "")
+        else (f"Guten Tag {name}," if name else "Guten Tag,"),
         "kunde.name": name,
         "kunde.strasse": customer.street if customer else "",
         "kunde.plz": customer.postal_code if customer else "",

@@ -27,8 +27,8 @@ SHEETS = frozenset({LetterKind.VERFUEGUNGSBLATT, LetterKind.VERMERK, LetterKind.
 
 
 class LetterForm(models.TextChoices):
-    B = "B", "DIN 5008 Form B (hochgestelltes Anschriftfeld, üblich)"
-    A = "A", "DIN 5008 Form A"
+    B = "B", "DIN 5008 Form B (tiefgestelltes Anschriftfeld, üblich)"
+    A = "A", "DIN 5008 Form A (hochgestelltes Anschriftfeld)"
 
 
 def _documents_storage():
@@ -132,3 +132,8 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y}"
+
+    @property
+    def is_sheet(self) -> bool:
+        """An internal sheet (Verfügungsblatt, Vermerk, Verzicht): never "sent"."""
+        return self.kind in SHEETS

@@ -107,7 +107,10 @@ def _walk(nodes: Iterable[Node]) -> Iterator[tuple[Node, str, list[str]]]:
                     for name, filters in _condition_names(condition):
                         yield node, name, filters
                 yield from _walk(nodelist)
-        elif not isinstance(node, TextNode):
+        elif isinstance(node, TextNode):
+            if any(mark in node.s for mark in ("{{", "}}", "{%", "%}")):
+                yield node, "\0open", []
+        else:
             yield node, "\0tag", []
 
 
@@ -139,6 +142,15 @@ def problems(text: str) -> list[Problem]:
         line = node.token.lineno if getattr(node, "token", None) else None
         if name == "\0tag":
             found.append(Problem(line, "Nur Platzhalter und {% if %} … {% endif %} sind erlaubt."))
+            continue
+        if name == "\0open":
+            found.append(
+                Problem(
+                    line,
+                    "Ein Platzhalter oder eine Bedingung ist nicht richtig geöffnet oder "
+                    "geschlossen (je zwei Klammern: {{ … }} und {% … %}).",
+                )
+            )
             continue
         for filter_name in filters:
             if filter_name not in FILTERS:

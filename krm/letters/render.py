@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.template.defaultfilters import linebreaks
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from .content import Content
@@ -84,6 +85,11 @@ def docx(content: Content) -> bytes:
     from docx.shared import Mm, Pt
 
     document = Document()
+    properties = document.core_properties
+    properties.author = properties.last_modified_by = content.letterhead["name"]
+    properties.title = content.title
+    properties.comments = ""
+    properties.created = properties.modified = timezone.now()
     style = document.styles["Normal"]
     style.font.name = "Arial"
     style.font.size = Pt(11)

@@ -4,6 +4,7 @@ a letter make it (`on_step`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -191,8 +192,10 @@ def generate(
     return document
 
 
-def mark_sent(letter: Letter, *, actor: User, via: str = Letter.Via.POST) -> Letter:
-    """The letter went out (its newest version): recorded once."""
+def mark_sent(
+    letter: Letter, *, actor: User, via: str = Letter.Via.POST, at: dt.datetime | None = None
+) -> Letter:
+    """The letter went out (its newest version), at `at` (default now): recorded once."""
     if via not in Letter.Via.values:
         raise ValidationError({"via": ["Unbekannter Versandweg."]})
     with transaction.atomic():
@@ -200,7 +203,7 @@ def mark_sent(letter: Letter, *, actor: User, via: str = Letter.Via.POST) -> Let
         if locked.sent_at is not None:
             return locked
         current = Document.objects.get(series=locked.series, is_current=True)
-        locked.sent_at = timezone.now()
+        locked.sent_at = at or timezone.now()
         locked.sent_via = via
         locked.sent_by = actor
         locked.sent_version = current.version
@@ -225,6 +228,8 @@ def mark_sent(letter: Letter, *, actor: User, via: str = Letter.Via.POST) -> Let
 # means the letter went out.
 STEP_LETTERS: dict[str, tuple[str, bool]] = {
     "gf_vorlegen": (LetterKind.VERFUEGUNGSBLATT, False),
+    # The answer is made once the KRM-B passed the draft: the signer sees what they sign.
+    "pruefung_bestanden": (LetterKind.ANTWORT, False),
     "eingangsbestaetigung": (LetterKind.EINGANGSBESTAETIGUNG, True),
     "zwischennachricht": (LetterKind.ZWISCHENNACHRICHT, True),
     "im_gespraech_erledigt": (LetterKind.VERMERK, False),
@@ -238,13 +243,20 @@ def on_step(*, case: Case, step: str, actor: User, data: dict[str, Any], **kwarg
     if step not in STEP_LETTERS:
         return
     kind, sends = STEP_LETTERS[step]
-    if step == "versenden" and case.kind in letter_content.PETITION_KINDS:
+    if kind == LetterKind.ANTWORT and case.kind in letter_content.PETITION_KINDS:
         kind = LetterKind.STELLUNGNAHME
-    extra = None
+    # The day the letter went out, as the step recorded it: its date and its sending.
+    sent_at = _sent_at(data)
+    extra: dict[str, str] | None = (
+        {"heute": letter_content.german_date(timezone.localtime(sent_at).date())}
+        if sends and sent_at is not None
+        else None
+    )
     if kind == LetterKind.VERMERK:
         from krm.cases.kinds import InformedVia
 
         extra = {
+            **(extra or {}),
             "vermerk.text": str(data.get("vermerk") or ""),
             "vermerk.wie": str(dict(InformedVia.choices).get(data.get("how"), "")),
             "vermerk.am": letter_content.german_date(data.get("on")),
@@ -259,7 +271,19 @@ def on_step(*, case: Case, step: str, actor: User, data: dict[str, Any], **kwarg
         generate(case, kind, actor=actor, extra=extra, check=False, renew=letter)
     # An edited letter (a version uploaded by a user) goes out as edited.
     if sends:
-        mark_sent(letter, actor=actor, via=Letter.Via.POST)
+        mark_sent(letter, actor=actor, via=Letter.Via.POST, at=sent_at)
+
+
+def _sent_at(data: dict[str, Any]) -> dt.datetime | None:
+    """When the step says the letter went out (a date means that day, now's time)."""
+    value = data.get("sent_at") or data.get("sent_on") or data.get("on")
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        if value == timezone.localdate():
+            return timezone.now()
+        return dt.datetime.combine(value, dt.time(12, 0), tzinfo=timezone.get_current_timezone())
+    return None
 
 
 def _untouched(letter: Letter) -> bool:

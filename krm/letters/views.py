@@ -62,8 +62,12 @@ def generate(request: HttpRequest, case_id: int) -> HttpResponse:
     document = services.generate(
         case, form.cleaned_data["kind"], actor=request.user, fmt=form.cleaned_data["format"]
     )
-    messages.success(request, f"„{document.title}“ wurde erstellt und abgelegt.")
-    return redirect(_case_anchor(case.pk))
+    messages.success(
+        request,
+        f"„{document.title}“ wurde erstellt und abgelegt (unten unter „Schreiben“ und "
+        "„Dokumente“).",
+    )
+    return redirect("cases:detail", case_id=case.pk)
 
 
 @login_required
@@ -76,7 +80,9 @@ def mark_sent(request: HttpRequest, letter_id: int) -> HttpResponse:
     if not (document_permissions.may_open(request.user, case) and may_record_sending(request.user)):
         raise PermissionDenied("Den Versand vermerken die KRM-Beauftragten.")
     form = SentForm(request.POST)
-    if form.is_valid():
+    if letter.is_sheet:
+        messages.error(request, "Eine interne Unterlage wird nicht versandt.")
+    elif form.is_valid():
         services.mark_sent(letter, actor=request.user, via=form.cleaned_data["via"])
         messages.success(request, f"{letter.get_kind_display()}: Versand vermerkt.")
     return redirect(_case_anchor(case.pk))

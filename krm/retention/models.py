@@ -77,6 +77,12 @@ class OfferedCase(models.Model):
     def __str__(self) -> str:
         return self.aktenzeichen
 
+    @property
+    def kind_label(self) -> str:
+        from krm.cases.kinds import Kind
+
+        return str(dict(Kind.choices).get(self.kind, self.kind))
+
 
 class ArchivePackage(models.Model):
     """The cases the archive takes over, exported (PDF/A dossier and XML metadata per case)."""
@@ -127,6 +133,12 @@ class DeletionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aktenzeichen} gelöscht {self.deleted_at:%d.%m.%Y}"
+
+    @property
+    def kind_label(self) -> str:
+        from krm.cases.kinds import Kind
+
+        return str(dict(Kind.choices).get(self.kind, self.kind))
 
 
 class RedactedCard(models.Model):

@@ -316,6 +316,7 @@ def offer_csv(archive_offer: ArchiveOffer) -> bytes:
         [
             "Aktenzeichen",
             "Art",
+            "Betreff",
             "Aktenplan",
             "Eingang",
             "abgeschlossen",
@@ -323,11 +324,12 @@ def offer_csv(archive_offer: ArchiveOffer) -> bytes:
             "Entscheidung",
         ]
     )
-    for offered in archive_offer.cases.all():
+    for offered in archive_offer.cases.select_related("case"):
         writer.writerow(
             [
                 offered.aktenzeichen,
                 dict(Kind.choices).get(offered.kind, offered.kind),
+                offered.case.subject if offered.case_id else "",
                 offered.plan_number,
                 f"{offered.received_on:%d.%m.%Y}",
                 f"{offered.closed_on:%d.%m.%Y}",
@@ -345,10 +347,11 @@ def offer_pdf(archive_offer: ArchiveOffer) -> bytes:
     from krm.letters.render import PRINT
 
     rows = "\n".join(
-        f"{o.aktenzeichen} – {dict(Kind.choices).get(o.kind, o.kind)}, Eingang "
+        f"{o.aktenzeichen} – {dict(Kind.choices).get(o.kind, o.kind)}"
+        f"{': ' + o.case.subject if o.case_id else ''}, Eingang "
         f"{o.received_on:%d.%m.%Y}, abgeschlossen {o.closed_on:%d.%m.%Y}, aufzubewahren bis "
         f"{o.keep_until:%d.%m.%Y}"
-        for o in archive_offer.cases.all()
+        for o in archive_offer.cases.select_related("case")
     )
     html = render_to_string(
         "letters/sheet.html",
@@ -384,8 +387,8 @@ def _metadata(case: Case, documents: list[Document]) -> bytes:
         ("art", case.get_kind_display()),
         ("eingangsweg", case.get_channel_display()),
         ("betreff", case.subject),
-        ("eingang", case.received_at.isoformat()),
-        ("abgeschlossen", case.closed_at.isoformat() if case.closed_at else ""),
+        ("eingang", timezone.localtime(case.received_at).isoformat()),
+        ("abgeschlossen", timezone.localtime(case.closed_at).isoformat() if case.closed_at else ""),
         ("ergebnis", case.get_outcome_display() if case.outcome else ""),
     ):
         ET.SubElement(root, tag).text = value
@@ -400,7 +403,7 @@ def _metadata(case: Case, documents: list[Document]) -> bytes:
                 "version": str(document.version),
                 "typ": document.content_type,
                 "sha256": document.sha256,
-                "abgelegt": document.created_at.isoformat(),
+                "abgelegt": timezone.localtime(document.created_at).isoformat(),
             },
         )
     ET.indent(root)

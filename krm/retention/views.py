@@ -59,7 +59,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = _offer(request, offer_id)
-    cases = Paginator(offer.cases.all(), 100).get_page(request.GET.get("page"))
+    cases = Paginator(offer.cases.select_related("case"), 100).get_page(request.GET.get("page"))
     packages = list(ArchivePackage.objects.filter(offer=offer))
     return render(
         request,

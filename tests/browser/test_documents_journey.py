@@ -106,7 +106,7 @@ def test_an_answer_made_edited_filed_and_sent(
         label="Antwortschreiben (DOCX) (Version 1)"
     )
     documents.get_by_role("button", name="Hochladen").click()
-    expect(page.get_by_role("status")).to_contain_text("wurde abgelegt")
+    expect(page.get_by_role("status")).to_contain_text("wurde als Version 2 abgelegt")
     checks.check("Neue Version abgelegt")
     documents = page.get_by_role("region", name="Dokumente")
     row = documents.get_by_role("row").filter(has_text="Antwortschreiben (DOCX)")
@@ -119,8 +119,10 @@ def test_an_answer_made_edited_filed_and_sent(
     expect(field(details, "versandt am")).not_to_have_value("")
     take_step(page, details, "Versand erfassen")
     checks.check("versandt")
-    answer = Letter.objects.get(case=case, kind="antwort")
+    # The answer krm made for the signature stays unsent; the edited one went out.
+    answer = Letter.objects.get(case=case, kind="antwort", sent_at__isnull=False)
     assert (answer.sent_version, answer.sent_via) == (2, "post")
+    assert Letter.objects.filter(case=case, kind="antwort").count() == 2
     current = Document.objects.get(series=answer.series, is_current=True)
     sent = docx.Document(io.BytesIO(Path(documents_path(current)).read_bytes()))
     assert ADDITION in "\n".join(p.text for p in sent.paragraphs)

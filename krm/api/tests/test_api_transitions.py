@@ -217,8 +217,9 @@ def test_a_client_that_knows_only_the_steps_drives_a_letter_to_its_close(
     assert case["closed_at"] is not None
     assert case["acknowledged_at"] is not None
     # One audit event for the registration and one per step, besides the letters the steps
-    # filed: the Verfügungsblatt, the Eingangsbestätigung and the answer, the last two sent.
-    filed = {"letter.created": 3, "letter.sent": 2}
+    # filed: the Verfügungsblatt, the Eingangsbestätigung, the answer (made for the signature,
+    # made again with the day of sending), the Eingangsbestätigung and the answer sent.
+    filed = {"letter.created": 4, "letter.sent": 2}
     assert state(case["id"]) == (
         1 + len(LETTER_ROUTE),
         "abgeschlossen",
@@ -228,7 +229,7 @@ def test_a_client_that_knows_only_the_steps_drives_a_letter_to_its_close(
     assert {t: events.filter(type=t).count() for t in filed} == filed
     assert sorted(
         Letter.objects.filter(case_id=case["id"]).values_list("kind", "sent_version")
-    ) == [("antwort", 1), ("eingangsbestaetigung", 1), ("verfuegungsblatt", None)]
+    ) == [("antwort", 2), ("eingangsbestaetigung", 1), ("verfuegungsblatt", None)]
     # Closed: the KRM-B may reopen or escalate; the others have nothing left but notes.
     assert set(krmb.step_names(case["id"])) >= {"wiedereroeffnen", "eskalieren"}
     assert people["tl"].step_names(case["id"]) == ["notiz"]

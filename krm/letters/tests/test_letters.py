@@ -328,10 +328,14 @@ def test_the_eingangsbestaetigung_is_signed_by_the_krmb_whoever_makes_it(org, pe
     case = routed(org)
     document = services.generate(case, LetterKind.EINGANGSBESTAETIGUNG, actor=org["gf"])
     content = flat(documents.read(document))
-    assert "Mit freundlichen Grüßen Im Auftrag Karla Beauftragte KRM-Beauftragte/r" in content
+    assert (
+        "Mit freundlichen Grüßen Im Auftrag Karla Beauftragte Kundenreaktionsmanagement" in content
+    )
     assert "Gerda Geschäftsführerin" not in content
     assert f"Ihre Ansprechperson ist {CONTACT}." in content
-    assert letter_of(document).signed_as == "Im Auftrag Karla Beauftragte, KRM-Beauftragte/r"
+    assert (
+        letter_of(document).signed_as == "Im Auftrag Karla Beauftragte, Kundenreaktionsmanagement"
+    )
 
 
 # --- template versions ----------------------------------------------------------------------

@@ -320,7 +320,7 @@ def test_template_shows_score_with_decimal_comma_and_findings() -> None:
     assert "Satz mit 31 Wörtern: „Unter Bezugnahme auf …“" in text
     assert "„diesbezüglich“ (2×) → einfacher: „dazu“" in text
     assert "Keine Auffälligkeiten." not in text
-    assert '<section class="readability" aria-live="polite" aria-labelledby="h-lesbarkeit">' in html
+    assert '<section class="readability" aria-labelledby="h-lesbarkeit">' in html
     assert '<h3 id="h-lesbarkeit">Lesbarkeit</h3>' in html
     assert "style" not in html and "<script" not in html
 

@@ -252,8 +252,11 @@ def test_offer_lists_as_csv_and_pdf(org, client):
     services.run(org.jobcenter, TODAY)
     offer = OfferedCase.objects.get(case=case).offer
     csv_text = services.offer_csv(offer).decode("utf-8-sig")
-    assert csv_text.splitlines()[0].startswith("Aktenzeichen;Art;Aktenplan")
-    assert f"{case.aktenzeichen};Beschwerde;II-6001;05.01.2015;01.06.2015;31.12.2025;" in csv_text
+    assert csv_text.splitlines()[0].startswith("Aktenzeichen;Art;Betreff;Aktenplan")
+    assert (
+        f"{case.aktenzeichen};Beschwerde;Fall von 2015;II-6001;05.01.2015;01.06.2015;31.12.2025;"
+        in csv_text
+    )
     client.force_login(org["krmb"])
     pdf = client.get(f"/aufbewahrung/anbietungen/{offer.pk}/liste.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
