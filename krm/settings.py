@@ -448,3 +448,6 @@ TASKS = {
 KRM_TASK_ATTEMPTS = env_int("KRM_TASK_ATTEMPTS", 5, minimum=1)
 KRM_WORKER_STALE_SECONDS = env_int("KRM_WORKER_STALE_SECONDS", 60, minimum=2)
 KRM_WORKER_REPORT_SECONDS = env_int("KRM_WORKER_REPORT_SECONDS", 10, minimum=1)
+# An archive package (the dossiers of the cases the archive took over) is removed from krm's
+# storage this many days after it was made: by then it has been handed to the archive.
+KRM_ARCHIVE_PACKAGE_DAYS = env_int("KRM_ARCHIVE_PACKAGE_DAYS", 90, minimum=1)

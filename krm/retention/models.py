@@ -93,6 +93,7 @@ class ArchivePackage(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     cases = models.PositiveIntegerField("Fälle")
+    removed_at = models.DateTimeField("entfernt am", null=True, blank=True)
 
     class Meta:
         verbose_name = "Archivpaket"

@@ -217,6 +217,7 @@ def run(jobcenter: Jobcenter, today: dt.date, *, dry_run: bool = False) -> Plan:
                 o.case, rule=_rule(o), archive_decision=label, offered=o
             ),
         )
+    _each(work, "Archivpakete", lambda: remove_old_packages(jobcenter))
     years = _years(jobcenter.pk)
     for card in work.expired_cards:
         _each(
@@ -240,6 +241,23 @@ def _each(work: Plan, aktenzeichen: str, action: Callable[[], object]) -> None:
     except Exception as exc:
         logger.exception("Retention: %s failed", aktenzeichen)
         work.errors.append(f"{aktenzeichen}: {type(exc).__name__}")
+
+
+def remove_old_packages(jobcenter: Jobcenter) -> int:
+    """Archive packages older than KRM_ARCHIVE_PACKAGE_DAYS leave the storage (they hold the
+    deleted cases' dossiers; the archive has them by then)."""
+    from django.conf import settings
+
+    boundary = timezone.now() - dt.timedelta(days=settings.KRM_ARCHIVE_PACKAGE_DAYS)
+    old = list(
+        ArchivePackage.objects.filter(
+            offer__jobcenter=jobcenter, created_at__lt=boundary, removed_at__isnull=True
+        )
+    )
+    for package in old:
+        blobs.release([package.blob])
+        ArchivePackage.objects.filter(pk=package.pk).update(removed_at=timezone.now())
+    return len(old)
 
 
 def _rule(offered: OfferedCase) -> str:

@@ -3,6 +3,7 @@ archive's decisions, the packages, the deletion records."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -64,7 +65,13 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
     return render(
         request,
         "retention/offer.html",
-        {"offer": offer, "cases": cases, "packages": packages, "decisions": Decision.choices},
+        {
+            "offer": offer,
+            "cases": cases,
+            "packages": packages,
+            "decisions": Decision.choices,
+            "package_days": settings.KRM_ARCHIVE_PACKAGE_DAYS,
+        },
     )
 
 
@@ -117,7 +124,9 @@ def offer_list(request: HttpRequest, offer_id: int, fmt: str) -> HttpResponse:
 @login_required
 def package(request: HttpRequest, package_id: int) -> HttpResponse:
     jobcenter_id = _krmb(request)
-    package = ArchivePackage.objects.filter(pk=package_id, offer__jobcenter_id=jobcenter_id).first()
+    package = ArchivePackage.objects.filter(
+        pk=package_id, offer__jobcenter_id=jobcenter_id, removed_at__isnull=True
+    ).first()
     if package is None:
         raise Http404("Archivpaket nicht gefunden")
     # Its cases may be deleted already: the download is on record in the security log.

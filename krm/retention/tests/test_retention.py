@@ -352,3 +352,27 @@ def test_one_case_that_fails_stops_neither_the_others_nor_other_jobcenters(org, 
     with pytest.raises(RetentionIncomplete, match="Jobcenter Berlin Pankow: RuntimeError"):
         retention_tasks.daily.call()
     assert ran == sorted([org.jobcenter.pk, other.pk])  # the second ran after the first failed
+
+
+def test_an_archive_package_leaves_the_storage_after_its_days(org, settings, _documents_in_tmp):
+    """The package holds the deleted cases' dossiers: krm keeps it only until the archive
+    has it (KRM_ARCHIVE_PACKAGE_DAYS)."""
+    from django.utils import timezone
+
+    from krm.documents import blobs
+    from krm.retention.models import ArchiveOffer
+
+    settings.KRM_ARCHIVE_PACKAGE_DAYS = 90
+    offer = ArchiveOffer.objects.create(
+        jobcenter=org.jobcenter, offered_at=timezone.now(), answer_due=TODAY
+    )
+    sha, name = blobs.store(b"PK\x05\x06" + b"\x00" * 18)
+    package = ArchivePackage.objects.create(offer=offer, blob=name, sha256=sha, size=22, cases=1)
+    assert services.remove_old_packages(org.jobcenter) == 0  # fresh: kept
+    ArchivePackage.objects.filter(pk=package.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=91)
+    )
+    services.run(org.jobcenter, TODAY)
+    package.refresh_from_db()
+    assert package.removed_at is not None
+    assert not (Path(_documents_in_tmp) / name).exists()
