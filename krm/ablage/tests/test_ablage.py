@@ -184,7 +184,12 @@ def giant_page_pdf() -> bytes:
 def test_a_hostile_scan_leaves_the_dossier_whole(org, cases, client):
     """An image that would decompress to absurd sizes is listed and attached, not shown; a
     page of any size is drawn at a bounded size."""
+    from PIL import Image
+
     case = cases["711"]
+    wide = io.BytesIO()
+    Image.new("L", (3000, 1000), 255).save(wide, "PNG")
+    documents.upload(case, actor=org["krmb"], name="panorama.png", data=wide.getvalue())
     documents.upload(case, actor=org["krmb"], name="bombe.tiff", data=tiff_bomb())
     documents.upload(case, actor=org["krmb"], name="riesig.pdf", data=giant_page_pdf())
     client.force_login(org["krmb"])
