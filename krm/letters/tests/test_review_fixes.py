@@ -49,3 +49,16 @@ def test_a_draft_that_greets_the_customer_gets_no_second_salutation(org) -> None
     content = text(documents.read(document))
     assert "Sehr geehrte Frau Mustermann" in content
     assert "Guten Tag" not in content
+
+
+def test_the_case_page_says_when_letters_would_have_no_address(client, org) -> None:
+    """An anonymous case or one without a full address: the letters section says so."""
+    client.force_login(org["krmb"])
+    anonymous = make_case(org["krmb"])
+    addressed = make_case(
+        org["krmb"],
+        customer={"name": "Erika Mustermann", "street": "Hauptstr. 1", "city": "Berlin"},
+    )
+    note = "keine vollständige Anschrift erfasst"
+    assert note in client.get(f"/faelle/{anonymous.pk}/").content.decode()
+    assert note not in client.get(f"/faelle/{addressed.pk}/").content.decode()
