@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from krm.cases.kinds import Kind
+
 
 class Decision(models.TextChoices):
     TAKE_OVER = "uebernehmen", "übernehmen (archivwürdig)"
@@ -47,7 +49,7 @@ class OfferedCase(models.Model):
         "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     aktenzeichen = models.CharField("Aktenzeichen", max_length=40)
-    kind = models.CharField("Art", max_length=30)
+    kind = models.CharField("Art", max_length=30, choices=Kind.choices)
     plan_number = models.CharField("Aktenplannummer", max_length=20)
     received_on = models.DateField("Eingang")
     closed_on = models.DateField("abgeschlossen")
@@ -76,12 +78,6 @@ class OfferedCase(models.Model):
 
     def __str__(self) -> str:
         return self.aktenzeichen
-
-    @property
-    def kind_label(self) -> str:
-        from krm.cases.kinds import Kind
-
-        return str(dict(Kind.choices).get(self.kind, self.kind))
 
 
 class ArchivePackage(models.Model):
@@ -112,7 +108,7 @@ class DeletionRecord(models.Model):
         "jobcenters.Jobcenter", on_delete=models.PROTECT, related_name="deletion_records"
     )
     aktenzeichen = models.CharField("Aktenzeichen", max_length=40)
-    kind = models.CharField("Art", max_length=30)
+    kind = models.CharField("Art", max_length=30, choices=Kind.choices)
     channel = models.CharField("Eingangsweg", max_length=20)
     plan_number = models.CharField("Aktenplannummer", max_length=20)
     bereich = models.CharField("Bereich", max_length=20, blank=True)
@@ -134,12 +130,6 @@ class DeletionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aktenzeichen} gelöscht {self.deleted_at:%d.%m.%Y}"
-
-    @property
-    def kind_label(self) -> str:
-        from krm.cases.kinds import Kind
-
-        return str(dict(Kind.choices).get(self.kind, self.kind))
 
 
 class RedactedCard(models.Model):

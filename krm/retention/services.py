@@ -346,7 +346,7 @@ def offer_csv(archive_offer: ArchiveOffer) -> bytes:
         writer.writerow(
             [
                 offered.aktenzeichen,
-                dict(Kind.choices).get(offered.kind, offered.kind),
+                offered.get_kind_display(),
                 offered.case.subject if offered.case_id else "",
                 offered.plan_number,
                 f"{offered.received_on:%d.%m.%Y}",
@@ -365,7 +365,7 @@ def offer_pdf(archive_offer: ArchiveOffer) -> bytes:
     from krm.letters.render import PRINT
 
     rows = "\n".join(
-        f"{o.aktenzeichen} – {dict(Kind.choices).get(o.kind, o.kind)}"
+        f"{o.aktenzeichen} – {o.get_kind_display()}"
         f"{': ' + o.case.subject if o.case_id else ''}, Eingang "
         f"{o.received_on:%d.%m.%Y}, abgeschlossen {o.closed_on:%d.%m.%Y}, aufzubewahren bis "
         f"{o.keep_until:%d.%m.%Y}"
