@@ -13,14 +13,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from krm.accounts.client_ip import client_ip
-from krm.audit.models import ReadEvent
 from krm.cases import permissions as case_permissions
 from krm.documents import permissions, services
 from krm.documents.forms import UPLOAD_KINDS
 from krm.documents.inspection import FileRefused
 from krm.documents.models import Document, DocumentKind
-from krm.documents.views import file_response
+from krm.documents.views import file_response, log_document_read
 from krm.letters import services as letters
 from krm.letters.models import LetterKind
 
@@ -186,11 +184,5 @@ class DocumentContentView(generics.GenericAPIView):
     def get(self, request: Request, pk: int):
         document = permissions.get_document(request.user, pk)
         data = services.read(document)
-        ReadEvent.objects.create(
-            case_id=document.case_id,
-            user=request.user,
-            via=ReadEvent.Via.DOCUMENT,
-            address=client_ip(request),
-            document_id=document.pk,
-        )
+        log_document_read(request, document)
         return file_response(data, filename=document.filename, content_type=document.content_type)

@@ -119,7 +119,7 @@ def _holder(jobcenter_id: int, role: str, unit_id: int | None = None) -> User | 
     return first.user if first else None
 
 
-def _function(role: str, unit: object = None) -> str:
+def _function(role: str, unit_code: str = "") -> str:
     labels = {
         Role.KRMB: "Kundenreaktionsmanagement",
         Role.VERTRETUNG: "Kundenreaktionsmanagement",
@@ -127,9 +127,7 @@ def _function(role: str, unit: object = None) -> str:
         Role.BL: "Bereichsleitung",
         Role.TL: "Teamleitung",
     }
-    label = labels.get(role, "")
-    code = getattr(unit, "code", "")
-    return f"{label} {code}".strip()
+    return f"{labels.get(role, '')} {unit_code or ''}".strip()
 
 
 def signature_for(case: Case, kind: str, actor: User, closing: str) -> Signature | None:
@@ -155,9 +153,14 @@ def signature_for(case: Case, kind: str, actor: User, closing: str) -> Signature
         return Signature(str(gf or ""), _function(Role.GF), False, closing)
     if signer == Signer.BL and case.bereich_id:
         bl = _holder(case.jobcenter_id, Role.BL, case.bereich_id)
-        return Signature(str(bl or ""), _function(Role.BL, case.bereich), True, closing)
+        return Signature(str(bl or ""), _function(Role.BL, case.bereich.code), True, closing)
     if signer == Signer.TL and case.handler_id:
-        return Signature(str(case.handler), _function(Role.TL, case.org_unit), True, closing)
+        return Signature(
+            str(case.handler),
+            _function(Role.TL, case.org_unit.code if case.org_unit_id else ""),
+            True,
+            closing,
+        )
     # No Abverfügung on who signs: whoever writes it, with their function.
     roles = dict(
         RoleAssignment.objects.filter(user=actor)
@@ -166,8 +169,7 @@ def signature_for(case: Case, kind: str, actor: User, closing: str) -> Signature
     )
     for role in (Role.GF, Role.BL, Role.TL, Role.KRMB, Role.VERTRETUNG):
         if role in roles:
-            unit = type("Unit", (), {"code": roles[role] or ""})()
-            return Signature(str(actor), _function(role, unit), role != Role.GF, closing)
+            return Signature(str(actor), _function(role, roles[role]), role != Role.GF, closing)
     return Signature(str(actor), "", True, closing)
 
 
