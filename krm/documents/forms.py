@@ -2,21 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Document, DocumentKind
-
-UPLOAD_KINDS = [
-    (k.value, k.label)
-    for k in (
-        DocumentKind.EINGANG,
-        DocumentKind.EMAIL,
-        DocumentKind.ANLAGE,
-        DocumentKind.VERMERK,
-        DocumentKind.VERZICHT,
-        DocumentKind.ANTWORT,
-        DocumentKind.STELLUNGNAHME,
-        DocumentKind.SONSTIGES,
-    )
-]
+from .models import UPLOAD_KINDS, Document, DocumentKind
 
 
 class UploadForm(forms.Form):

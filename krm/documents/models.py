@@ -31,6 +31,23 @@ class DocumentKind(models.TextChoices):
     SONSTIGES = "sonstiges", "Sonstiges"
 
 
+# What a user may upload as a new document (the letters krm makes are not uploaded as new
+# ones; an edited letter comes in as the next version of its own kind).
+UPLOAD_KINDS = [
+    (kind.value, kind.label)
+    for kind in (
+        DocumentKind.EINGANG,
+        DocumentKind.EMAIL,
+        DocumentKind.ANLAGE,
+        DocumentKind.VERMERK,
+        DocumentKind.VERZICHT,
+        DocumentKind.ANTWORT,
+        DocumentKind.STELLUNGNAHME,
+        DocumentKind.SONSTIGES,
+    )
+]
+
+
 class TextStatus(models.TextChoices):
     PENDING = "wartet", "wird gelesen …"
     DONE = "fertig", "durchsuchbar"

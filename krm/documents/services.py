@@ -18,7 +18,7 @@ from krm.cases.models import Case
 
 from . import blobs, permissions, tasks
 from .inspection import FileRefused, inspect, max_upload_bytes
-from .models import Document, DocumentKind, Origin
+from .models import UPLOAD_KINDS, Document, DocumentKind, Origin
 
 
 def add(
@@ -114,8 +114,6 @@ def upload(
     accepted, harmless type; PermissionDenied unless the user may add documents."""
     if not permissions.may_add(actor, case):
         raise PermissionDenied("Sie dürfen diesem Fall keine Dokumente hinzufügen.")
-    from .forms import UPLOAD_KINDS
-
     if previous is None and kind not in {value for value, _ in UPLOAD_KINDS}:
         raise FileRefused("Bitte wählen Sie eine gültige Dokumentart.")
     inspected = inspect(name, data)
