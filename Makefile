@@ -9,7 +9,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/krm
 # (browser); installed when missing (Debian, as root).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	libmagic1 poppler-utils tesseract-ocr tesseract-ocr-deu
-TEST_DEBS := $(RUN_DEBS) chromium
+TEST_DEBS := $(RUN_DEBS) chromium dovecot-imapd
 PYTEST_WORKERS ?= 2
 PORT ?= 8000
 OBSERVATORY := tests/observatory
@@ -70,7 +70,7 @@ $(OBSERVATORY)/node_modules/.installed: $(OBSERVATORY)/package.json $(OBSERVATOR
 test-sqlite: $(VENV)/.test-installed system-packages $(OBSERVATORY)/node_modules/.installed
 	KRM_DATABASE_URL= DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
-test-postgres: $(VENV)/.test-installed
+test-postgres: $(VENV)/.test-installed system-packages
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  KRM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser and not observatory"; \
 	elif [ "$$CI" = "true" ]; then \

@@ -15,6 +15,9 @@ from krm.accounts.roles import Role
 from krm.jobcenters.models import Jobcenter
 from krm.testing.factories import BereichFactory, JobcenterFactory, TeamFactory, UserFactory
 
+# Real mail servers on loopback: smtp_server, dovecot, imap_mailbox.
+pytest_plugins = ["krm.testing.mail_fixtures"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings

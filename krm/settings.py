@@ -140,6 +140,8 @@ INSTALLED_APPS = [
     "krm.intake",
     "krm.documents",
     "krm.letters",
+    "krm.mail",
+    "krm.mailbox",
     "krm.worker",
     "krm.ablage",
     "krm.retention",
@@ -424,7 +426,38 @@ LOGGING = {
     },
 }
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Mail out (krm/mail): SMTP when KRM_SMTP_HOST is set, else printed to the console (demo).
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("KRM_SMTP_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env_str("KRM_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("KRM_SMTP_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("KRM_SMTP_USER")
+EMAIL_HOST_PASSWORD = env_str("KRM_SMTP_PASSWORD")
+# STARTTLS by default; KRM_SMTP_SECURITY=ssl for implicit TLS (port 465), none for a relay
+# on the same host.
+_SMTP_SECURITY = env_str("KRM_SMTP_SECURITY", "starttls")
+EMAIL_USE_TLS = _SMTP_SECURITY == "starttls"
+EMAIL_USE_SSL = _SMTP_SECURITY == "ssl"
+EMAIL_TIMEOUT = env_int("KRM_SMTP_TIMEOUT", 30, minimum=1)
+# Sender when a Jobcenter has no KRM mailbox address; the domain of krm's Message-IDs.
+KRM_MAIL_FROM = env_str("KRM_MAIL_FROM", "krm@localhost")
+DEFAULT_FROM_EMAIL = KRM_MAIL_FROM
+SERVER_EMAIL = KRM_MAIL_FROM
+KRM_MAIL_DOMAIN = env_str("KRM_MAIL_DOMAIN")
+# How often a mail is tried before it is flagged in the Postausgang.
+KRM_MAIL_ATTEMPTS = env_int("KRM_MAIL_ATTEMPTS", 8, minimum=1)
+# Mail in (krm/mailbox): the mailboxes are configured in the admin; they are read every
+# KRM_MAILBOX_POLL_MINUTES over IMAP with TLS, trusting the system's CAs or KRM_IMAP_CA_FILE.
+# A message larger than KRM_MAIL_MAX_MB is quarantined (its attachments are held to
+# KRM_MAX_UPLOAD_MB like uploads).
+KRM_MAILBOX_POLL_MINUTES = env_int("KRM_MAILBOX_POLL_MINUTES", 2, minimum=1)
+KRM_IMAP_CA_FILE = env_str("KRM_IMAP_CA_FILE")
+KRM_MAIL_MAX_MB = env_int("KRM_MAIL_MAX_MB", 60, minimum=1)
+# The address of krm as users reach it: links in mails.
+KRM_BASE_URL = env_str("KRM_BASE_URL", "http://127.0.0.1:8000")
 
 # Uploads to a case (krm/documents/inspection.py): the largest file accepted.
 KRM_MAX_UPLOAD_BYTES = env_int("KRM_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
@@ -435,17 +468,31 @@ FILE_UPLOAD_HANDLERS = ["krm.documents.uploads.LimitedUploadHandler"]
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 # Background work (text extraction and OCR, mail, retention) on Django's tasks framework:
-# the django-tasks backport with its database backend; `krm worker` runs the tasks. Another
-# backend (e.g. django-tasks-rq on Redis) by KRM_TASK_BACKEND, see docs/operations.md.
+# the django-tasks backport with its database backend; `krm worker` runs the tasks.
+# KRM_TASK_BACKEND=rq moves the queue to RQ on Redis (django-tasks-rq, at KRM_REDIS_URL) for
+# several workers on several machines; or a backend's dotted path. See docs/operations.md.
+_TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+_task_backend = env_str("KRM_TASK_BACKEND") or "database"
 TASKS = {
     "default": {
-        "BACKEND": env_str("KRM_TASK_BACKEND") or "django_tasks_db.DatabaseBackend",
+        "BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend),
         "QUEUES": ["default"],
     }
 }
+KRM_REDIS_URL = env_str("KRM_REDIS_URL") or "redis://127.0.0.1:6379/0"
+# The RQ backend's queues (django-rq), read only when it is selected: one per queue of TASKS;
+# RQ ends a task after an hour (DEFAULT_TIMEOUT, then it counts as failed and is retried).
+RQ_QUEUES = {
+    name: {"URL": KRM_REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in TASKS["default"]["QUEUES"]
+}
+_TASKS_ON_RQ = TASKS["default"]["BACKEND"].startswith("django_tasks_rq.")
+if _TASKS_ON_RQ:
+    INSTALLED_APPS.append("django_rq")  # its checks; RQ's dashboard in the admin (superusers)
 # How often a failed task is tried in all, and after how many seconds a worker that stopped
 # reporting counts as dead (its running task is then given to another worker).
 KRM_TASK_ATTEMPTS = env_int("KRM_TASK_ATTEMPTS", 5, minimum=1)
+if _TASKS_ON_RQ and KRM_TASK_ATTEMPTS > 10:
+    raise ImproperlyConfigured("KRM_TASK_ATTEMPTS is at most 10 on RQ (it keeps 10 results a task)")
 KRM_WORKER_STALE_SECONDS = env_int("KRM_WORKER_STALE_SECONDS", 60, minimum=2)
 KRM_WORKER_REPORT_SECONDS = env_int("KRM_WORKER_REPORT_SECONDS", 10, minimum=1)
 # An archive package (the dossiers of the cases the archive took over) is removed from krm's

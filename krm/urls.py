@@ -21,6 +21,8 @@ urlpatterns = [
     path("faelle/", include("krm.cases.urls")),
     path("", include("krm.documents.urls")),
     path("", include("krm.letters.urls")),
+    path("", include("krm.mail.urls")),
+    path("", include("krm.mailbox.urls")),
     path("ablage/", include("krm.ablage.urls")),
     path("aufbewahrung/", include("krm.retention.urls")),
     path("erfassung/", include("krm.intake.urls")),

@@ -41,6 +41,11 @@ class EventType(models.TextChoices):
     LETTER_SENT = "letter.sent", "Schreiben versandt"
     DOCUMENTS_HANDED_OVER = "document.handed_over", "An die E-Akte übergeben"
     CASE_EXPORTED = "case.exported", "Akte exportiert"
+    MAIL_SENT = "mail.sent", "E-Mail versandt"
+    MAIL_RESENT = "mail.resent", "E-Mail erneut in den Versand gegeben"
+    MAIL_RECEIVED = "mail.received", "E-Mail eingegangen"
+    MAIL_QUARANTINED = "mail.quarantined", "E-Mail in Quarantäne"
+    MAIL_RELEASED = "mail.released", "E-Mail aus der Quarantäne übernommen"
     # The security log: accounts, roles, deputies, passwords, sessions, configuration.
     ACCOUNT_CREATED = "account.created", "Benutzerkonto angelegt"
     ACCOUNT_CHANGED = "account.changed", "Benutzerkonto oder API-Schlüssel geändert"

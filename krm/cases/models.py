@@ -170,10 +170,13 @@ class Case(models.Model):
     # The earliest deadline still running (None when none runs): worklist order and state.
     next_due = models.DateField(null=True, blank=True, editable=False)
 
+    # None: krm registered it itself (a mail read from a mailbox).
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="erfasst von",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="captured_cases",
     )
     created_at = models.DateTimeField("erfasst am", auto_now_add=True)

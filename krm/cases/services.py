@@ -38,7 +38,7 @@ from .models import (
     Task,
     Topic,
 )
-from .signals import step_taken
+from .signals import step_taken, tasks_created
 
 
 class ConflictError(Exception):
@@ -68,6 +68,15 @@ def _apply_deadlines(case: Case, calendar: WorkdayCalendar | None = None) -> Non
     case.acknowledgement_due = result.acknowledgement
     case.completion_due = result.completion
     case.next_due = case.compute_next_due()
+
+
+def _renumber(case: Case) -> None:
+    """After a change of kind: the plan number (and Aktenzeichen) and deadlines of the new
+    kind (R-K10); the caller records the new Aktenzeichen once the case is saved."""
+    case.urgent = case.kind in URGENT
+    if numbering.plan_number_for(case.jobcenter, case.kind) != case.plan_number:
+        numbering.assign_aktenzeichen(case)
+    _apply_deadlines(case)
 
 
 def _set_status(case: Case, status: str) -> None:
@@ -162,6 +171,8 @@ def _sync_tasks(case: Case, step: workflow.Step, *, state_changed: bool) -> None
             for holder, name, label, due in step.extra_tasks
         ]
     Task.objects.bulk_create(new)
+    if new:
+        tasks_created.send(sender=Case, case=case, tasks=new, actor=step.actor)
 
 
 class StepRefused(Exception):
@@ -215,11 +226,17 @@ def take_step(
             raise workflow.StepDataError({exc.field: [exc.message]}) from None
         except workflow.Refused as exc:
             raise StepRefused(str(exc)) from None
+        old_aktenzeichen = locked.aktenzeichen
+        if step.kind_changed:
+            _renumber(locked)
         if transition.target is not None:
             _set_status(locked, transition.target)
         _sync_tasks(locked, step, state_changed=transition.target is not None)
         locked.next_due = locked.compute_next_due()
         _save(locked)
+        if locked.aktenzeichen != old_aktenzeichen:
+            numbering.record_aktenzeichen(locked)
+            step.record["aktenzeichen"] = {"alt": old_aktenzeichen, "neu": locked.aktenzeichen}
         event: dict[str, Any] = {"schritt": transition.name}
         if old != locked.status:
             event["status"] = {"alt": old, "neu": locked.status}
@@ -394,6 +411,92 @@ def register_case(
             _forward(case, actor=actor, recipient=forwarding_recipient, note=forwarding_note)
         search.reindex([case.pk])
     return case
+
+
+def register_incoming(
+    *,
+    jobcenter: Jobcenter,
+    subject: str,
+    text: str,
+    received_at: dt.datetime,
+    customer: Mapping[str, Any] | None = None,
+    channel: str = Channel.EMAIL,
+    source: str = "",
+) -> Case:
+    """A reaction krm read itself (a mail from a mailbox, R-W3.1): registered without a
+    staff member, in the Posteingang, where the KRM-B completes it. Never refused: what
+    does not fit is cut to fit (the original stays with the case as a document)."""
+    subject = " ".join((subject or "").split())
+    if len(subject) > validation.MAX_SUBJECT:
+        subject = subject[: validation.MAX_SUBJECT - 1] + "…"
+    text = (text or "").replace("\x00", "").strip()
+    if len(text) > validation.MAX_TEXT:
+        text = text[: validation.MAX_TEXT - 80] + "\n\n[… gekürzt; vollständig im Original]"
+    customer_data = _fitting_customer(customer)
+    received_at = min(received_at, timezone.now())
+    with transaction.atomic():
+        case = Case(
+            jobcenter=jobcenter,
+            kind=Kind.BESCHWERDE,
+            channel=channel,
+            received_at=received_at,
+            received_on=berlin_date(received_at),
+            subject=subject or "(ohne Betreff)",
+            text=text,
+            captured_by=None,
+        )
+        _set_status(case, workflow.Status.POSTEINGANG)
+        _apply_deadlines(case)
+        numbering.assign_aktenzeichen(case)
+        case.save()
+        if customer_data:
+            Customer.objects.create(case=case, **customer_data)
+        numbering.record_aktenzeichen(case)
+        step = workflow.Step(
+            transition=None,
+            case=case,
+            actor=None,  # type: ignore[arg-type]
+            access=None,  # type: ignore[arg-type]
+            data={},
+            today=timezone.localdate(),
+            calendar=jobcenter.workday_calendar(),
+        )
+        _sync_tasks(case, step, state_changed=True)
+        case.save(update_fields=["step_due", "acting"])
+        record(
+            case=case,
+            type=EventType.CASE_REGISTERED,
+            actor=None,
+            starts_chain=True,
+            data={
+                "aktenzeichen": case.aktenzeichen,
+                "status": case.status,
+                "erfassung": source or "Postfach",
+                "fristen": {
+                    "eingangsbestaetigung": case.acknowledgement_due,
+                    "abschluss": case.completion_due,
+                },
+                **snapshot(case),
+            },
+        )
+        search.reindex([case.pk])
+    return case
+
+
+def _fitting_customer(data: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """Customer data from outside (a mail's sender): each field kept only if it is valid,
+    cut to its length; None if nothing is left."""
+    cleaned: dict[str, str] = {}
+    for name, value in (data or {}).items():
+        if name not in Customer.FIELDS or not isinstance(value, str):
+            continue
+        value = " ".join(value.split())[: Customer._meta.get_field(name).max_length]
+        try:
+            Customer._meta.get_field(name).clean(value, None)
+        except ValidationError:
+            continue
+        cleaned[name] = value
+    return cleaned if any(cleaned.values()) else None
 
 
 def _forward(case: Case, *, actor: User, recipient: str, note: str) -> Forwarding:
@@ -603,11 +706,7 @@ def correct_kind(
             )
         old_kind, old_aktenzeichen = case.kind, case.aktenzeichen
         case.kind = kind
-        case.urgent = kind in URGENT
-        new_plan = numbering.plan_number_for(case.jobcenter, kind)
-        if new_plan != case.plan_number:
-            numbering.assign_aktenzeichen(case)
-        _apply_deadlines(case)
+        _renumber(case)
         was_in_scope = is_in_scope(old_kind)
         if was_in_scope and not is_in_scope(kind):
             _internal_transition(case, "weiterleiten", actor=actor)

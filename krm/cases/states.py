@@ -9,6 +9,8 @@ from .kinds import is_in_scope
 
 
 class Status(models.TextChoices):
+    # An e-mail krm read from a mailbox: registered, the KRM-B completes kind, unit, topics.
+    POSTEINGANG = "posteingang", "im Posteingang"
     EINGEGANGEN = "eingegangen", "eingegangen"
     BEI_GF = "bei_gf", "zur Abverfügung bei der GF"
     ABVERFUEGT = "abverfuegt", "abverfügt"

@@ -87,6 +87,10 @@ DONE_BY_TYPE = {
     EventType.LETTER_SENT: "ein Schreiben als versandt vermerkt",
     EventType.DOCUMENTS_HANDED_OVER: "Dokumente an die E-Akte übergeben",
     EventType.CASE_EXPORTED: "die Akte exportiert",
+    EventType.MAIL_SENT: "eine E-Mail versandt",
+    EventType.MAIL_RESENT: "eine E-Mail erneut in den Versand gegeben",
+    EventType.MAIL_RECEIVED: "eine E-Mail zum Fall empfangen",
+    EventType.MAIL_RELEASED: "eine E-Mail aus der Quarantäne übernommen",
 }
 
 LABELS = {
@@ -146,6 +150,10 @@ LABELS = {
     "vorlage": "Vorlage",
     "versandweg": "Versand",
     "dokumente": "Dokumente",
+    "betreff": "Betreff",
+    "empfaenger": "Empfänger",
+    "absender": "Absender",
+    "mailart": "Art",
 }
 # Keys that name a colleague: not in a customer's Auskunft (staff appear by function there).
 PERSON_KEYS = frozenset(
@@ -168,6 +176,7 @@ HIDDEN_KEYS = frozenset(
         "bl_befragt",
         "fristen",
         "customer",
+        "message_id",
     }
 )
 CHOICES: dict[str, Any] = {

@@ -183,6 +183,12 @@ class State:
 
 
 STATES: dict[str, State] = {
+    # A mail krm read from a mailbox: the KRM-B completes it on the next working day.
+    Status.POSTEINGANG: State(
+        "Posteingang vervollständigen (Art, Einheit, Themen)",
+        _krmb,
+        lambda s: s.calendar.add_workdays(s.today, 1),
+    ),
     Status.EINGEGANGEN: State(
         "Fall vorbereiten und weitergeben",
         _krmb,
@@ -582,6 +588,20 @@ RATINGS = [
 ]
 
 
+def topics(case: Case) -> list[tuple[str, str]]:
+    topic_model = apps.get_model("jobcenters", "Topic")
+    rows = topic_model.objects.filter(jobcenter_id=case.jobcenter_id, is_active=True)
+    return [(t.code, t.label) for t in rows.order_by("code")]
+
+
+def _topic_codes(case: Case) -> list[str]:
+    return [t.code for t in case.topics.all()]
+
+
+def in_scope_kinds(case: Case) -> list[tuple[str, str]]:
+    return [(str(v), str(label)) for v, label in Kind.choices if is_in_scope(v)]
+
+
 def _is_petition(case: Case) -> bool:
     return case.kind in URGENT
 
@@ -648,6 +668,7 @@ class Step:
     extra_tasks: list[tuple[Holder, str, str, dt.date | None]] = field(default_factory=list)
     completes: set[str] = field(default_factory=set)  # task steps now done
     refresh_tasks: bool = False  # a side step that changes who acts (delegation)
+    kind_changed: bool = False  # the service renumbers and recomputes the deadlines
     event_type: str = ""
 
 
@@ -747,6 +768,25 @@ def decide(step: Step) -> None:
         }
     )
     _note(step, "instruction", "verfuegung")
+
+
+def take_in(step: Step) -> None:
+    """A mail from the Posteingang becomes a case of the route (R-W3.1): the KRM-B names
+    its kind, unit and topics. A kind outside the KRM is a kind correction (forwarding)."""
+    case, kind = step.case, step.data["kind"]
+    if kind != case.kind:
+        step.record["kind"] = {"alt": case.kind, "neu": kind}
+        step.kind_changed = True
+        case.kind = kind
+        case.urgent = kind in URGENT
+    _set_unit(step, step.data.get("org_unit"))
+    codes = step.data.get("topics") or []
+    if len(codes) > 3:
+        raise DataError("topics", "Bitte höchstens drei Themen wählen.")
+    topic_model = apps.get_model("jobcenters", "Topic")
+    chosen = list(topic_model.objects.filter(jobcenter_id=case.jobcenter_id, code__in=codes))
+    case.topics.set(chosen)
+    step.record["themen"] = sorted(t.label for t in chosen)
 
 
 def acknowledge(step: Step) -> None:
@@ -1266,6 +1306,43 @@ _PETITION_FIELDS = (
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
+        # R-W3.1: a mail read from a mailbox is registered in the Posteingang; the KRM-B
+        # completes it, then it takes the route of an e-mail.
+        Transition(
+            "uebernehmen",
+            "Aus dem Posteingang übernehmen",
+            frozenset({Status.POSTEINGANG}),
+            Status.EINGEGANGEN,
+            krmb,
+            fields=(
+                Field(
+                    "kind",
+                    "Art",
+                    "choice",
+                    choices=in_scope_kinds,
+                    initial=lambda c: c.kind,
+                    help="Anderes als eine Kundenreaktion (z. B. ein Widerspruch): „Art "
+                    "korrigieren“ leitet es weiter.",
+                ),
+                Field(
+                    "org_unit",
+                    "betroffene Einheit",
+                    "choice",
+                    required=False,
+                    choices=units,
+                    initial=_unit_code,
+                ),
+                Field(
+                    "topics",
+                    "Themen (bis zu drei)",
+                    "multiple_choice",
+                    required=False,
+                    choices=topics,
+                    initial=_topic_codes,
+                ),
+            ),
+            effect=take_in,
+        ),
         # Route 1, letter (R-W2), and petitions (R-W5): the Verfügungsblatt to the GF; the
         # BL is informed. E-mails go this way only when "vorlagepflichtig" (R-W3.2).
         Transition(
@@ -1898,6 +1975,7 @@ def mermaid() -> str:
     """The state machine as a Mermaid diagram, for docs/workflow.md."""
     lines = ["stateDiagram-v2"]
     lines.append(f"    [*] --> {Status.EINGEGANGEN}: registrieren (KRM-Fall)")
+    lines.append(f"    [*] --> {Status.POSTEINGANG}: aus dem Postfach gelesen")
     lines.append(f"    [*] --> {Status.WEITERGELEITET}: registrieren (kein KRM)")
     for transition in TRANSITIONS.values():
         if transition.target is None:

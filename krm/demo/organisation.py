@@ -114,6 +114,8 @@ def build_demo_organisation(*, demo_passwords: bool) -> Jobcenter:
     """The Jobcenter, its Bereiche and Teams, and the demo users. Passwords are `demo`
     only in demo mode; otherwise the users cannot log in until an admin sets one."""
     jobcenter = create_jobcenter(name="Jobcenter Berlin Pankow", slug="pankow")
+    jobcenter.mail_address = "krm@jobcenter-pankow.example"
+    jobcenter.save(update_fields=["mail_address"])
     units: dict[str, OrgUnit] = {}
     for code, name, lgf, teams in BEREICHE:
         bereich = OrgUnit.objects.create(

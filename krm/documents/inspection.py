@@ -322,6 +322,11 @@ def _clean_name(name: str) -> str:
     return " ".join(name.split()).lstrip(". ")
 
 
+def display_name(name: str) -> str:
+    """A file name from outside, cleaned for messages and records."""
+    return _display_name(name)
+
+
 def _display_name(name: str) -> str:
     """The uploaded name as it may appear in a message (sanitised, original extension)."""
     cleaned = _clean_name(name)

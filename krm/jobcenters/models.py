@@ -13,6 +13,12 @@ from krm.lib.workdays import WorkdayCalendar
 class Jobcenter(models.Model):
     name = models.CharField("Name", max_length=200)
     slug = models.SlugField("Kurzname", unique=True)
+    # The functional KRM mailbox: sender of krm's mails, replies come back to it.
+    mail_address = models.EmailField(
+        "Adresse des KRM-Postfachs",
+        blank=True,
+        help_text="Absender der E-Mails von krm (leer: KRM_MAIL_FROM)",
+    )
     acknowledgement_workdays = models.PositiveSmallIntegerField(
         "Frist Eingangsbestätigung (Arbeitstage)",
         default=3,

@@ -271,7 +271,21 @@ def on_step(*, case: Case, step: str, actor: User, data: dict[str, Any], **kwarg
         generate(case, kind, actor=actor, extra=extra, check=False, renew=letter)
     # An edited letter (a version uploaded by a user) goes out as edited.
     if sends:
-        mark_sent(letter, actor=actor, via=Letter.Via.POST, at=sent_at)
+        via = Letter.Via.EMAIL if by_email(case) else Letter.Via.POST
+        mark_sent(letter, actor=actor, via=via, at=sent_at)
+
+
+def by_email(case: Case) -> bool:
+    """A customer who wrote by e-mail (or the online form) is answered by e-mail (the mail
+    app sends the letter); a petition's Stellungnahme goes to the requesting body."""
+    from krm.cases.kinds import Channel
+
+    if case.channel not in (Channel.EMAIL, Channel.ONLINE):
+        return False
+    if case.kind in letter_content.PETITION_KINDS:
+        return False
+    customer = getattr(case, "customer", None)
+    return bool(customer is not None and customer.email)
 
 
 def _sent_at(data: dict[str, Any]) -> dt.datetime | None:

@@ -62,6 +62,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"Person {n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@jobcenter.example")
     jobcenter = factory.SubFactory(JobcenterFactory)
     password = factory.django.Password("geheim-passwort-123")
 

@@ -27,7 +27,8 @@ class Worker(models.Model):
 
 
 class PeriodicRun(models.Model):
-    """A daily job's run, keyed "<job>:<date>": enqueued once, by whichever worker first."""
+    """A periodic job's run, keyed "<job>:<date>" (daily) or "<job>:<period's start>" (every
+    few minutes): enqueued once, by whichever worker first. Kept for two days."""
 
     key = models.CharField(max_length=100, primary_key=True)
     enqueued_at = models.DateTimeField(auto_now_add=True)

@@ -5,8 +5,12 @@
   (admin: Hintergrundaufgaben). Tasks must therefore be idempotent (krm's are).
 - Recovery: a task left RUNNING by a worker that died (`kill -9`, power cut) goes back to
   the queue once that worker has not reported for KRM_WORKER_STALE_SECONDS.
-- Periodic jobs: `PERIODIC` names tasks enqueued once a day; the day's run is keyed, so
-  that two workers do not both enqueue it.
+- Periodic jobs: `register_periodic` names tasks enqueued once a day (`at`) or once every
+  period (`every`); each run is keyed in the PeriodicRun table, so that two workers do not
+  both enqueue it, whatever the backend.
+
+This is the worker of the database backend; on RQ, krm/worker/rq_engine.py does the same with
+RQ's worker (the heartbeat and the periodic jobs below are shared).
 """
 
 from __future__ import annotations
@@ -37,15 +41,42 @@ def backoff(attempt: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 4 ** (attempt - 1), 7200))
 
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# PeriodicRun rows older than this are deleted (the minute jobs leave 1440 a day).
+KEEP_PERIODIC_RUNS = dt.timedelta(days=2)
+
+
 @dataclass(frozen=True)
 class Periodic:
-    key: str  # the day's run is "<key>:<date>"
+    """A job enqueued once a day after a local time (`at`: its run is "<key>:<date>"), or once
+    every period (`every`: its run is "<key>:<start of the period, UTC, ISO>", the periods
+    counted from 1970-01-01 00:00 UTC)."""
+
+    key: str
     enqueue: Callable[[], object]
-    at: dt.time  # local time after which the day's run is due
+    at: dt.time | None = None
+    every: dt.timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if (self.at is None) == (self.every is None):
+            raise ValueError(f"Periodic {self.key!r}: give either `at` or `every`")
+        if self.every is not None and self.every < dt.timedelta(seconds=1):
+            raise ValueError(f"Periodic {self.key!r}: `every` must be at least a second")
+
+    def run_key(self, now: dt.datetime) -> str | None:
+        """The key of the run due at `now`; None before a daily job's time."""
+        if self.every is not None:
+            start = EPOCH + (now - EPOCH) // self.every * self.every
+            return f"{self.key}:{start.isoformat(timespec='seconds')}"
+        local = timezone.localtime(now)
+        assert self.at is not None
+        if local.time() < self.at:
+            return None
+        return f"{self.key}:{local.date().isoformat()}"
 
 
 def periodic_jobs() -> list[Periodic]:
-    """The daily jobs (filled by the apps that have some; see `register_periodic`)."""
+    """The periodic jobs (filled by the apps that have some; see `register_periodic`)."""
     return list(_PERIODIC)
 
 
@@ -103,16 +134,7 @@ class KrmWorker(DatabaseWorker):
 
     def report(self) -> None:
         now = timezone.now()
-        Worker.objects.update_or_create(
-            worker_id=self.worker_id,
-            defaults={"host": socket.gethostname()[:200], "pid": os.getpid(), "seen_at": now},
-            create_defaults={
-                "host": socket.gethostname()[:200],
-                "pid": os.getpid(),
-                "started_at": now,
-                "seen_at": now,
-            },
-        )
+        report_alive(self.worker_id, now)
         recover_stale(now)
         enqueue_due_periodic(now)
 
@@ -143,6 +165,16 @@ class KrmWorker(DatabaseWorker):
             Worker.objects.filter(worker_id=self.worker_id).delete()
 
 
+def report_alive(worker_id: str, now: dt.datetime) -> None:
+    """The worker's heartbeat: its row in the Worker table, whatever the backend."""
+    host = socket.gethostname()[:200]
+    Worker.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"host": host, "pid": os.getpid(), "seen_at": now},
+        create_defaults={"host": host, "pid": os.getpid(), "started_at": now, "seen_at": now},
+    )
+
+
 def drain(max_tasks: int | None = None) -> None:
     """Run every task that is due now, in this process, then return (tests, `--batch`)."""
     KrmWorker(
@@ -158,18 +190,30 @@ def drain(max_tasks: int | None = None) -> None:
 
 
 def enqueue_due_periodic(now: dt.datetime) -> list[str]:
-    """Enqueue each daily job once per day, after its time; the keys enqueued."""
+    """Enqueue each periodic job once per run (day or period) that is due; the keys enqueued.
+    The run's key in PeriodicRun decides across workers: whoever creates it enqueues."""
     from .models import PeriodicRun
 
-    local = timezone.localtime(now)
     done = []
     for job in periodic_jobs():
-        if local.time() < job.at:
+        key = job.run_key(now)
+        if key is None:
             continue
-        key = f"{job.key}:{local.date().isoformat()}"
         with transaction.atomic():
             _, created = PeriodicRun.objects.get_or_create(key=key)
             if created:
                 job.enqueue()
                 done.append(key)
+    if done:
+        prune_periodic_runs()
     return done
+
+
+def prune_periodic_runs() -> int:
+    """Forget the runs enqueued more than KEEP_PERIODIC_RUNS ago (their days and periods are
+    past, their keys never come again); how many."""
+    from .models import PeriodicRun
+
+    old = PeriodicRun.objects.filter(enqueued_at__lt=timezone.now() - KEEP_PERIODIC_RUNS)
+    deleted, _ = old.delete()
+    return deleted

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from krm.accounts.models import User
-from krm.demo import paperwork
+from krm.demo import mail, paperwork
 from krm.demo.generator import generate_cases
 from krm.demo.organisation import DEMO_PASSWORD, DEMO_USERS, build_demo_organisation
 
@@ -45,10 +45,11 @@ class Command(BaseCommand):
                 jobcenter=jobcenter, count=options["cases"], captured_by=capturers, seed=2019
             )
             papers = paperwork.add(jobcenter, users["krmb"])
+            mails = mail.add(jobcenter)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Demodaten geladen: {count} Fälle, Schreiben und Scans zu {papers} davon "
-                    "(der Worker liest die Scans)."
+                    f"(der Worker liest die Scans), {mails} E-Mails im Postfach."
                 )
             )
         self.stdout.write("")

@@ -1,4 +1,5 @@
-"""`krm worker`: runs krm's background tasks (text extraction and OCR, mail, retention)."""
+"""`krm worker`: runs krm's background tasks (text extraction and OCR, mail, retention), on
+the database backend (runner.py) or on RQ (rq_engine.py), whichever KRM_TASK_BACKEND selects."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
+from krm.worker import rq_engine
 from krm.worker.runner import KrmWorker
 
 
@@ -27,10 +29,18 @@ class Command(BaseCommand):
         import logging
 
         # The records go to the root logger's handler (settings.LOGGING).
+        level = logging.INFO if options["verbosity"] else logging.WARNING
         for name in ("krm.worker", "django_tasks_db", "django_tasks"):
-            logging.getLogger(name).setLevel(
-                logging.INFO if options["verbosity"] else logging.WARNING
+            logging.getLogger(name).setLevel(level)
+        worker_id = options["worker_id"] or get_random_string(32)
+        if rq_engine.selected():
+            # RQ's worker (it waits on Redis: no --interval) with krm's heartbeat thread.
+            rq_engine.RQEngine(worker_id).run(
+                burst=options["batch"],
+                max_jobs=options["max_tasks"],
+                level=logging.getLevelName(level),
             )
+            return
         worker = KrmWorker(
             queue_names=["*"],
             interval=options["interval"],
@@ -38,7 +48,7 @@ class Command(BaseCommand):
             backend_name="default",
             startup_delay=not options["batch"],
             max_tasks=options["max_tasks"],
-            worker_id=options["worker_id"] or get_random_string(32),
+            worker_id=worker_id,
             excluded_queue_names=[],
         )
         worker.configure_signals()
