@@ -18,6 +18,7 @@ from krm.audit.models import EventType
 from . import permissions, search, validation
 from .models import Case, CaseLink, Customer, Forwarding
 from .services import _lock, _save
+from .signals import personal_data_erased
 
 CUSTOMER_LABELS = {
     "name": "Name",
@@ -142,6 +143,7 @@ def erase(*, actor: User, case: Case, expected_version: int, fields: set[str], r
         )
         if "notes" in fields:
             _erase_link_notes_elsewhere(actor, case)
+        personal_data_erased.send(sender=Case, case=case, fields=set(fields))
         search.reindex([case.pk])
     return case
 

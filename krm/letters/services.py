@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -285,7 +286,13 @@ def by_email(case: Case) -> bool:
     if case.kind in letter_content.PETITION_KINDS:
         return False
     customer = getattr(case, "customer", None)
-    return bool(customer is not None and customer.email)
+    if customer is None or not customer.email:
+        return False
+    try:
+        validate_email(customer.email)
+    except ValidationError:
+        return False
+    return "\n" not in customer.email and "\r" not in customer.email
 
 
 def _sent_at(data: dict[str, Any]) -> dt.datetime | None:

@@ -44,3 +44,12 @@ class MailboxConfig(AppConfig):
             )
         )
         panels.register("mails", provider)
+
+        from krm.cases.signals import personal_data_erased
+
+        def erase(**kwargs: Any) -> None:
+            from .services import erase
+
+            erase(**kwargs)
+
+        personal_data_erased.connect(erase, weak=False, dispatch_uid="mailbox.erase")

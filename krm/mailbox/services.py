@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -303,6 +304,33 @@ def _keep_raw(raw: bytes, sha256: str) -> str:
 
         store.save(name, ContentFile(raw))
     return name
+
+
+def erase(*, case: Case, fields: set[str], **kwargs: Any) -> None:
+    """Art. 17 DSGVO: the mails of a case lose what the erasure names — the sender with the
+    customer's data, the subject, the text (and the HTML, and the raw bytes kept aside)."""
+    mails = InboundMail.objects.filter(case=case)
+    changes: dict[str, str] = {}
+    if "customer" in fields or "customer.email" in fields or "customer.name" in fields:
+        changes["from_address"] = ""
+    if "subject" in fields:
+        changes["subject"] = ""
+    if "text" in fields:
+        changes.update(text="", html="")
+        names = list(mails.exclude(raw="").values_list("raw", flat=True))
+        changes["raw"] = ""
+        transaction.on_commit(lambda: release_raw(names))
+    if changes:
+        mails.update(**changes)
+
+
+def release_raw(names: list[str]) -> None:
+    """Delete raw bytes kept aside that no message record names any more."""
+    still = set(InboundMail.objects.filter(raw__in=names).values_list("raw", flat=True))
+    store = blobs.storage()
+    for name in set(names) - still:
+        if store.exists(name):
+            store.delete(name)
 
 
 def read_raw(inbound: InboundMail) -> bytes:

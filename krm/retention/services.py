@@ -42,6 +42,8 @@ from krm.documents import blobs
 from krm.documents.models import Document
 from krm.jobcenters.models import FilePlanEntry, Jobcenter
 from krm.lib.workdays import BERLIN
+from krm.mailbox.models import InboundMail
+from krm.mailbox.services import release_raw
 
 from .models import (
     ArchiveOffer,
@@ -484,6 +486,7 @@ def delete_case(
     entry. What remains is a record without personal data."""
     case = Case.objects.select_related("bereich").prefetch_related("topics").get(pk=case.pk)
     names = list(Document.objects.filter(case=case).values_list("blob", flat=True))
+    raw = list(InboundMail.objects.filter(case=case).exclude(raw="").values_list("raw", flat=True))
     now = timezone.now()
     with transaction.atomic():
         record = DeletionRecord.objects.create(
@@ -508,6 +511,7 @@ def delete_case(
         with retention_deletion():
             case.delete()
         transaction.on_commit(lambda: blobs.release(names))
+        transaction.on_commit(lambda: release_raw(raw))
     return record
 
 

@@ -126,6 +126,34 @@ def test_the_person_a_dab_is_about_is_never_told(org: Any) -> None:
     assert org["bl"].email not in recipients
 
 
+def test_a_task_for_the_role_of_the_person_a_dab_is_about_does_not_reach_them(org: Any) -> None:
+    """R-K7, defence in depth: even a task for their role (BL 71) does not tell them."""
+    from krm.cases.models import Task
+    from krm.mail.notifications import on_tasks_created
+
+    case = make_case(
+        org["krmb"],
+        kind=Kind.DIENSTAUFSICHTSBESCHWERDE,
+        channel="email",
+        staff_concerned=org["bl"],
+        org_unit=org.b71,
+    )
+    OutboundMail.objects.all().delete()
+    task = Task.objects.create(
+        case=case,
+        jobcenter=org.jobcenter,
+        step="bei_bl",
+        label="Teamleitung zuweisen",
+        role=Role.BL,
+        unit=org.b71,
+        who="BL 71",
+        created_at=timezone.now(),
+    )
+    on_tasks_created(case=case, tasks=[task], actor=None)
+    recipients = {a for m in _mails() for a in [*m.to, *m.cc]}
+    assert org["bl"].email not in recipients
+
+
 def test_who_chose_the_digest_gets_the_line_there_once(org: Any) -> None:
     bl72 = _bl72(org)
     NotificationSetting.objects.create(

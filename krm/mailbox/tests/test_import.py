@@ -224,8 +224,9 @@ def test_only_the_krmb_takes_in(org: Any) -> None:
     from django.core.exceptions import PermissionDenied
 
     case = _import(org, make_mail()).case
-    with pytest.raises(PermissionDenied):
-        step(org["tl"], case, "uebernehmen", kind=Kind.BESCHWERDE)
+    for role in ("gf", "vertretung", "tl", "dsb"):  # the GF sees the case, but does not
+        with pytest.raises(PermissionDenied):
+            step(org[role], case, "uebernehmen", kind=Kind.BESCHWERDE)
 
 
 def test_import_mail_command_prints_one_line_per_file(org: Any, tmp_path: Any) -> None:
@@ -282,3 +283,34 @@ def test_html_mail_is_shown_sanitised_on_the_case_page(org: Any, client: Any) ->
         "<form action",
     ):
         assert bad not in page
+
+
+def test_erasure_reaches_the_mails_of_a_case(
+    org: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Art. 17 DSGVO: the mail's sender, subject, text, HTML and kept bytes go too."""
+    from krm.cases import privacy
+
+    program = b"MZ\x90\x00" + b"\x00" * 200
+    raw = make_mail(
+        html="<p>Maria Beispiel</p>",
+        attachments=[("x.exe", program, "application/octet-stream")],
+    )
+    case = _import(org, raw).case
+    inbound = InboundMail.objects.get(case=case)
+    assert inbound.raw
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.erase(
+            actor=org["krmb"],
+            case=case,
+            expected_version=Case.objects.get(pk=case.pk).version,
+            fields={"customer", "subject", "text"},
+            reason="Antrag der Kundin",
+        )
+    kept = inbound.raw
+    inbound.refresh_from_db()
+    assert (inbound.from_address, inbound.subject, inbound.text, inbound.html) == ("", "", "", "")
+    assert inbound.raw == ""
+    from krm.documents import blobs
+
+    assert not blobs.storage().exists(kept)
