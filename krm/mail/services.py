@@ -24,6 +24,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from krm.accounts.access import access_for
 from krm.accounts.roles import Role
@@ -139,9 +140,7 @@ def queue(
 
 
 def _send_soon() -> None:
-    from . import tasks
-
-    tasks.send_outbox.enqueue()
+    send_outbox.enqueue()
 
 
 # --- sending --------------------------------------------------------------------------
@@ -247,6 +246,19 @@ def send_due(now: dt.datetime | None = None, limit: int = BATCH) -> tuple[int, i
     finally:
         connection.close()
     return sent, failed
+
+
+@task()
+def send_outbox() -> str:
+    """The worker's task: send every mail that is due, batch after batch (after each step's
+    commit, and every minute for the retries)."""
+    sent = failed = 0
+    while True:
+        batch_sent, batch_failed = send_due()
+        sent, failed = sent + batch_sent, failed + batch_failed
+        if batch_sent == 0:
+            break  # empty, or the server refuses: the rest waits for its next attempt
+    return f"{sent} gesendet, {failed} gescheitert"
 
 
 def _sent(mail: OutboundMail) -> None:

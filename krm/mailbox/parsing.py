@@ -121,27 +121,39 @@ def parse(raw: bytes) -> ParsedMail:
         raise Unreadable("Die E-Mail konnte nicht gelesen werden.") from exc
 
 
+def _nh3(html: str, **options: Any) -> str | None:
+    """nh3.clean with krm's common options; None when nh3 fails (its panics surface as
+    BaseException), so that the caller falls back to plain text."""
+    try:
+        return nh3.clean(
+            html, strip_comments=True, clean_content_tags=_DROPPED_WITH_CONTENT, **options
+        )
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        logger.exception("nh3 failed; the HTML is read as plain text")
+        return None
+
+
+def _tags_dropped(html: str) -> str:
+    return html_lib.unescape(_ANY_TAG.sub(" ", html))
+
+
 def sanitize_html(html: str) -> str:
     """HTML from outside made harmless: formatting and http(s)/mailto links only."""
     if not html:
         return ""
     html = _SURROGATES.sub("\ufffd", html).replace("\x00", "")
-    try:
-        cleaned = nh3.clean(
-            html,
-            tags=_ALLOWED_TAGS,
-            clean_content_tags=_DROPPED_WITH_CONTENT,
-            attributes=_ALLOWED_ATTRIBUTES,
-            url_schemes=_URL_SCHEMES,
-            url_relative="deny",
-            link_rel="noopener noreferrer nofollow",
-            strip_comments=True,
-        )
-    except BaseException as exc:  # nh3 panics surface as BaseException
-        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
-        logger.exception("nh3 failed; the HTML is shown as escaped text")
-        return "<pre>" + html_lib.escape(html_lib.unescape(_ANY_TAG.sub(" ", html))) + "</pre>"
+    cleaned = _nh3(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        url_relative="deny",
+        link_rel="noopener noreferrer nofollow",
+    )
+    if cleaned is None:
+        return "<pre>" + html_lib.escape(_tags_dropped(html)) + "</pre>"
     return cleaned.strip()
 
 
@@ -168,26 +180,19 @@ def html_to_text(html: str) -> str:
     if not html:
         return ""
     html = _SURROGATES.sub("\ufffd", html).replace("\x00", "")
+    # html5ever (in nh3) first: it reads any tag soup in linear time and writes well-formed
+    # HTML; Python's HTMLParser alone is quadratic on some malformed input (60 KB of "<a "
+    # took a minute on Python 3.11).
+    normalized = _nh3(html, tags=_TEXT_TAGS, attributes={}, link_rel=None)
+    if normalized is None:
+        return _tidy_text(_tags_dropped(html))
+    extractor = _TextExtractor()
     try:
-        # html5ever (in nh3) first: it reads any tag soup in linear time and writes
-        # well-formed HTML; Python's HTMLParser alone is quadratic on some malformed input
-        # (60 KB of "<a " took a minute on Python 3.11).
-        normalized = nh3.clean(
-            html,
-            tags=_TEXT_TAGS,
-            clean_content_tags=_DROPPED_WITH_CONTENT,
-            attributes={},
-            link_rel=None,
-            strip_comments=True,
-        )
-        extractor = _TextExtractor()
         extractor.feed(normalized)
         extractor.close()
-        text = "".join(extractor.parts)
-    except BaseException as exc:  # nh3 panics surface as BaseException
-        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
-        text = html_lib.unescape(_ANY_TAG.sub(" ", html))
+    except Exception:  # never on nh3's well-formed output, but a mail must stay readable
+        return _tidy_text(_tags_dropped(html))
+    text = "".join(extractor.parts)
     return _tidy_text(text)
 
 
