@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 PORT ?= 8000
 OBSERVATORY := tests/observatory
 
-.PHONY: run test lint format test-sqlite test-postgres run-packages system-packages bench clean
+.PHONY: run test lint format test-sqlite test-postgres run-packages system-packages bench bench-mail clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,8 @@ run: $(VENV)/.run-installed run-packages
 	KRM_DEMO=1 $(BIN)/krm migrate --noinput
 	KRM_DEMO=1 $(BIN)/krm load-demo --port $(PORT)
 	@# The worker (text extraction, OCR, mail, retention) runs beside the web server.
-	KRM_DEMO=1 $(BIN)/krm worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	KRM_DEMO=1 KRM_BASE_URL=$${KRM_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/krm worker & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	KRM_DEMO=1 $(BIN)/krm runserver 127.0.0.1:$(PORT)
 
 # Installs the Debian packages named in $(1) that are missing.
@@ -83,6 +84,9 @@ test: lint test-sqlite test-postgres
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/run.py --cases 100000
+
+bench-mail: $(VENV)/.test-installed
+	$(BIN)/python bench/mail.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static $(OBSERVATORY)/node_modules

@@ -55,8 +55,7 @@ def _mail(sender: str, subject: str, text: str, html: str) -> bytes:
 def add(jobcenter: Jobcenter) -> int:
     """Import the demo mails; how many messages."""
     results = [
-        import_mail(_mail(*spec), jobcenter=jobcenter, source="KRM-Postfach (Demo)")
-        for spec in MAILS
+        import_mail(_mail(*spec), jobcenter=jobcenter, source="Demo-Import") for spec in MAILS
     ]
     first = results[0].aktenzeichen
     reply = _mail(
@@ -65,10 +64,10 @@ def add(jobcenter: Jobcenter) -> int:
         "Ergänzung: meine Kundennummer ist 123D456789.",
         "",
     )
-    import_mail(reply, jobcenter=jobcenter, source="KRM-Postfach (Demo)")
+    import_mail(reply, jobcenter=jobcenter, source="Demo-Import")
     import_mail(
         b"\x00\x01\x02 kein E-Mail-Format \xff" * 20,
         jobcenter=jobcenter,
-        source="KRM-Postfach (Demo)",
+        source="Demo-Import",
     )
     return len(MAILS) + 2

@@ -193,7 +193,7 @@ def on_tasks_created(*, case: Case, tasks: Sequence[Task], actor: Any, **kwargs:
     if not at_once_to and not at_once_cc:
         return
     to, cc = (at_once_to, at_once_cc) if at_once_to else (at_once_cc, [])
-    intro = "Es gibt eine neue Aufgabe" if at_once_to else "Zur Kenntnis"
+    intro = "es gibt eine neue Aufgabe" if at_once_to else "zur Kenntnis"
     key_ids = sorted(t.pk for t in tasks if t.pk is not None)
     services.queue(
         jobcenter=case.jobcenter,
@@ -226,7 +226,7 @@ def tell(*, case: Case, users: Iterable[User], headline: str, line: str, key: st
             key=key,
             to=at_once,
             subject=services.subject_for(case.aktenzeichen, headline),
-            body=body(case, [line], intro="Neu"),
+            body=body(case, [line], intro="eine neue Nachricht"),
             case=case,
         )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import smtplib
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -197,8 +198,35 @@ def _message(mail: OutboundMail, connection: Any) -> EmailMessage:
     return message
 
 
+def describe(error: BaseException) -> str:
+    """What went wrong, in German, for the Postausgang (the server's own words kept)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refused = "; ".join(
+            f"{address}: {code} {_text(message)}"
+            for address, (code, message) in error.recipients.items()
+        )
+        return f"Der Mailserver lehnt die Empfänger ab ({refused})."
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return f"Anmeldung am Mailserver gescheitert ({error.smtp_code} {_text(error.smtp_error)})."
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"Der Mailserver antwortet {error.smtp_code}: {_text(error.smtp_error)}"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return "Die Verbindung zum Mailserver ist abgebrochen."
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return f"Der Mailserver kann das nicht: {error}"
+    if isinstance(error, TimeoutError):
+        return "Der Mailserver antwortet nicht (Zeitüberschreitung)."
+    if isinstance(error, OSError):
+        return f"Mailserver nicht erreichbar ({error.strerror or error})."
+    return f"Unerwarteter Fehler beim Senden ({type(error).__name__}: {error})."
+
+
+def _text(message: bytes | str) -> str:
+    return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+
+
 def _secret_free(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}"
+    text = describe(error)
     password = getattr(settings, "EMAIL_HOST_PASSWORD", "")
     if password:
         text = text.replace(password, "***")

@@ -71,7 +71,10 @@ class MailboxAdmin(admin.ModelAdmin):
 
 @admin.register(InboundMail)
 class InboundMailAdmin(ReadOnlyForStaff, admin.ModelAdmin):
-    list_display = ["read_at", "source", "outcome", "case", "size"]
+    """What krm read, for the technical administration: no case contents (the subject, the
+    sender and the text are the case's; administrators do not read cases)."""
+
+    list_display = ["read_at", "source", "outcome", "aktenzeichen", "size"]
     list_filter = ["outcome"]
     fields = [
         "read_at",
@@ -80,10 +83,18 @@ class InboundMailAdmin(ReadOnlyForStaff, admin.ModelAdmin):
         "sha256",
         "size",
         "outcome",
-        "case",
+        "aktenzeichen",
         "reason",
-        "notes",
+        "hints",
     ]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("case")
+
+    @admin.display(description="Aktenzeichen")
+    def aktenzeichen(self, obj: InboundMail) -> str:
+        return obj.case.aktenzeichen if obj.case_id else "–"
+
+    @admin.display(description="Hinweise")
+    def hints(self, obj: InboundMail) -> str:
+        return " · ".join(obj.notes) or "–"

@@ -50,7 +50,7 @@ class Mailbox(models.Model):
 
 class Outcome(models.TextChoices):
     CASE = "case", "neuer Fall"
-    JOINED = "joined", "zum Fall genommen"
+    JOINED = "joined", "dem Fall zugeordnet"
     QUARANTINED = "quarantined", "in Quarantäne"
     RELEASED = "released", "von Hand übernommen"
 
@@ -70,7 +70,12 @@ class InboundMail(models.Model):
     size = models.PositiveIntegerField("Größe")
     outcome = models.CharField("Ergebnis", max_length=12, choices=Outcome.choices)
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
+        "cases.Case",
+        verbose_name="Fall",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mails",
     )
     # The mail's text and its HTML, sanitised (parsing.sanitize_html): shown on the case page.
     text = models.TextField(blank=True)
@@ -98,4 +103,4 @@ class InboundMail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.subject or self.source
+        return f"{self.source} ({self.read_at:%d.%m.%Y %H:%M})" if self.read_at else self.source

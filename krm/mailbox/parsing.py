@@ -641,34 +641,34 @@ _ALLOWED_TAGS = {
     "blockquote",
     "pre",
     "code",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
     "hr",
     "a",
 }
+# A mail's headings would enter the page's outline (WCAG 1.3.1): their text stays, as text.
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
 _URL_SCHEMES = {"http", "https", "mailto"}
-_TEXT_TAGS = _ALLOWED_TAGS | {
-    "section",
-    "article",
-    "header",
-    "footer",
-    "address",
-    "center",
-    "dl",
-    "dt",
-    "dd",
-    "tfoot",
-    "caption",
-}
+_TEXT_TAGS = (
+    _ALLOWED_TAGS
+    | _HEADINGS
+    | {
+        "section",
+        "article",
+        "header",
+        "footer",
+        "address",
+        "center",
+        "dl",
+        "dt",
+        "dd",
+        "tfoot",
+        "caption",
+    }
+)
 # Removed together with their content (other unknown tags are dropped, their text kept).
 _DROPPED_WITH_CONTENT = {
     "script",

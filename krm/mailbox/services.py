@@ -68,9 +68,9 @@ class Result:
         """The same in a German sentence for the screens."""
         return {
             "case": f"als neuer Fall {self.aktenzeichen} im Posteingang registriert",
-            "joined": f"zum Fall {self.aktenzeichen} genommen",
+            "joined": f"dem Fall {self.aktenzeichen} zugeordnet",
             "duplicate": f"bereits eingelesen ({self.aktenzeichen or 'Quarantäne'})",
-            "quarantined": f"in Quarantäne: {self.reason}",
+            "quarantined": f"in Quarantäne: {self.reason.rstrip('.')}",
         }[self.outcome]
 
 
@@ -101,8 +101,10 @@ def import_mail(
     source: str,
     mailbox: Mailbox | None = None,
     actor: User | None = None,
+    filename: str = "",
 ) -> Result:
-    """Import one message (.eml or .msg bytes). Never raises for what the bytes contain."""
+    """Import one message (.eml or .msg bytes; `filename`: the file's name, when it came as
+    one). Never raises for what the bytes contain."""
     sha256 = hashlib.sha256(raw).hexdigest()
     seen = _seen(jobcenter, sha256, "")
     if seen is not None:
@@ -136,12 +138,34 @@ def import_mail(
     try:
         with transaction.atomic():
             return _file(
-                raw, mail, sha256, jobcenter=jobcenter, source=source, mailbox=mailbox, actor=actor
+                raw,
+                mail,
+                sha256,
+                jobcenter=jobcenter,
+                source=source,
+                mailbox=mailbox,
+                actor=actor,
+                filename=filename,
             )
     except IntegrityError:
         # Read at the same moment by another worker: theirs counts.
         seen = _seen(jobcenter, sha256, mail.message_id)
         return Result("duplicate", _aktenzeichen_of(seen), inbound=seen, case=seen and seen.case)
+
+
+def _case_text(mail: parsing.ParsedMail) -> str:
+    """The case's text: the mail's, and for a forward, the forwarded mail's below it (that
+    is the customer's own complaint)."""
+    text = mail.text
+    inner = mail.forwarded
+    if inner is not None and inner.text and inner.text not in text:
+        head = [
+            "-------- Weitergeleitete Nachricht --------",
+            f"Von: {inner.from_name} <{inner.from_address}>" if inner.from_address else "",
+            f"Betreff: {inner.subject}" if inner.subject else "",
+        ]
+        text = "\n".join([text, "", *[line for line in head if line], "", inner.text]).strip()
+    return text
 
 
 def _received_at(mail: parsing.ParsedMail) -> dt.datetime:
@@ -195,6 +219,7 @@ def _file(
     source: str,
     mailbox: Mailbox | None,
     actor: User | None,
+    filename: str = "",
 ) -> Result:
     notes = list(mail.notes)
     case = find_case(mail, jobcenter)
@@ -204,7 +229,7 @@ def _file(
         case = case_services.register_incoming(
             jobcenter=jobcenter,
             subject=mail.subject,
-            text=mail.text,
+            text=_case_text(mail),
             received_at=_received_at(mail),
             customer={"name": name, "email": address},
             source=source[:100],
@@ -225,12 +250,15 @@ def _file(
         html=mail.html,
     )
     is_msg = raw[:8] == OLE_MAGIC
-    original = "nachricht.msg" if is_msg else "nachricht.eml"
+    original = filename or ("nachricht.msg" if is_msg else "nachricht.eml")
     try:
         inspected = inspect(original, raw)
     except FileRefused as exc:
         inbound.raw = _keep_raw(raw, sha256)
-        notes.append(f"Original nicht als Dokument abgelegt: {exc.message} Es bleibt im Postfach.")
+        notes.append(
+            f"Original nicht als Dokument abgelegt: {exc.message} Sie öffnen es hier unter "
+            "„Original herunterladen“."
+        )
     else:
         documents.add(
             case,
@@ -290,7 +318,10 @@ def _tell_holders(case: Case, inbound: InboundMail) -> None:
         case=case,
         users=people.values(),
         headline="Neue E-Mail zum Fall",
-        line=f"{case.aktenzeichen}: neue E-Mail eingegangen ({inbound.read_at:%d.%m.%Y %H:%M})",
+        line=(
+            f"{case.aktenzeichen}: neue E-Mail eingegangen "
+            f"({timezone.localtime(inbound.read_at):%d.%m.%Y %H:%M})"
+        ),
         key=f"inbound:{inbound.pk}",
     )
 
@@ -417,10 +448,10 @@ def register_by_hand(*, actor: User, inbound: InboundMail) -> Case:
         locked = _quarantined(actor, inbound)
         case = case_services.register_incoming(
             jobcenter=locked.jobcenter,
-            subject=f"E-Mail aus der Quarantäne ({locked.read_at:%d.%m.%Y})",
+            subject=f"E-Mail aus der Quarantäne ({timezone.localtime(locked.read_at):%d.%m.%Y})",
             text=(
-                "Diese E-Mail konnte krm nicht lesen "
-                f"({locked.reason}). Das Original liegt im Postfach unter „Quarantäne“."
+                f"Diese E-Mail konnte krm nicht lesen ({locked.reason.rstrip('.')}). Das "
+                "Original öffnen Sie unten unter „E-Mails“ → „Original herunterladen“."
             ),
             received_at=locked.read_at,
             source=f"Quarantäne: {locked.source}"[:100],

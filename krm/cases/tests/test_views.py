@@ -85,17 +85,17 @@ def test_case_page_query_count_does_not_grow_with_history(client, org):
 # blätter, forwardings, Aktenzeichen records; the read log's INSERT; closure days (deadline
 # state); links and the cases the timeline names; the timeline's units, topics and people;
 # the Jobcenter (footer); then what the offered steps need (their choices and guards); the
-# documents, the letters and the mails of the case (for those who may open them, R-A3:
-# all below).
+# documents, the letters and the mails of the case, received and sent (for those who may
+# open them, R-A3: all below).
 # fmt: off
 CASE_PAGE = [
     # who        state the case is in                       queries
-    ("krmb",     [],                                         22),  # eingegangen: units
-    ("gf",       ["gf_vorlegen"],                            22),  # bei_gf: units
-    ("krmb",     ["gf_vorlegen", "abverfuegen"],             21),
-    ("bl",       ["gf_vorlegen", "abverfuegen", "eingangsbestaetigung", "an_bereich"], 23),
+    ("krmb",     [],                                         23),  # eingegangen: units
+    ("gf",       ["gf_vorlegen"],                            23),  # bei_gf: units
+    ("krmb",     ["gf_vorlegen", "abverfuegen"],             22),
+    ("bl",       ["gf_vorlegen", "abverfuegen", "eingangsbestaetigung", "an_bereich"], 24),
     ("tl",       ["gf_vorlegen", "abverfuegen", "eingangsbestaetigung", "an_bereich",
-                  "tl_zuweisen"],                            23),  # team members, tasks
+                  "tl_zuweisen"],                            24),  # team members, tasks
 ]
 # fmt: on
 STEP_DATA = {

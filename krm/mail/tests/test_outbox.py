@@ -220,3 +220,16 @@ def test_postausgang_reads_a_constant_number_of_queries(
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("mail:outbox"))
     assert len(many) == len(few)
+
+
+def test_the_postausgang_says_in_german_what_went_wrong(org: Any, smtp: Any) -> None:
+    mail = _queue(org.jobcenter)
+    smtp.stop()
+    services.send_due()
+    mail.refresh_from_db()
+    assert mail.last_error.startswith("Mailserver nicht erreichbar")
+    smtp.restart()
+    smtp.refuse_with = "554 5.7.1 Nachricht abgelehnt"
+    services.send_due(now=timezone.now() + dt.timedelta(hours=1))
+    mail.refresh_from_db()
+    assert mail.last_error.startswith("Der Mailserver antwortet 554")

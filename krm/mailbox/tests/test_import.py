@@ -314,3 +314,60 @@ def test_erasure_reaches_the_mails_of_a_case(
     from krm.documents import blobs
 
     assert not blobs.storage().exists(kept)
+
+
+def test_the_original_kept_aside_opens_for_who_may_open_the_documents(
+    org: Any, client: Any
+) -> None:
+    program = b"MZ\x90\x00" + b"\x00" * 200
+    raw = make_mail(attachments=[("x.exe", program, "application/octet-stream")])
+    case = _import(org, raw).case
+    case = step(org["krmb"], case, "uebernehmen", kind=Kind.BESCHWERDE, org_unit="711")
+    inbound = InboundMail.objects.get(case=case)
+    url = reverse("mailbox:raw", args=[inbound.pk])
+    client.force_login(org["krmb"])
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert url in page and "Original herunterladen" in page
+    response = client.get(url)
+    assert response.content == raw
+    assert response["Content-Type"] == "application/octet-stream"
+    assert "attachment" in response["Content-Disposition"]
+    from krm.audit.models import ReadEvent
+
+    assert ReadEvent.objects.filter(case_id=case.pk, user=org["krmb"]).exists()
+    client.force_login(org["tl"])  # the TL of the unit opens the case's documents (R-A3)
+    assert client.get(url).status_code == 200
+    for role in ("controlling", "admin", "mitarbeiter"):
+        client.force_login(org[role])
+        assert client.get(url).status_code == 404, role
+
+
+def test_a_forwarded_mail_brings_the_customers_own_text_into_the_case(org: Any) -> None:
+    inner = make_mail(
+        subject="Beschwerde",
+        body="Mein Antrag liegt seit Wochen.",
+        sender="Karl <karl@example.org>",
+    )
+    message = EmailMessage()
+    message["From"] = "GF <gf@pankow.example>"
+    message["To"] = "krm@pankow.example"
+    message["Subject"] = "WG: Beschwerde"
+    message["Message-ID"] = make_msgid(domain="pankow.example")
+    message.set_content("Zur Bearbeitung.")
+    from email import message_from_bytes
+
+    message.add_attachment(message_from_bytes(inner))
+    case = _import(org, message.as_bytes()).case
+    assert "Zur Bearbeitung." in case.text
+    assert "Mein Antrag liegt seit Wochen." in case.text
+    assert case.customer.email == "karl@example.org"
+
+
+def test_only_mail_files_are_read_as_mail(org: Any, client: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(org["krmb"])
+    note = SimpleUploadedFile("notiz.txt", b"Bitte Frau Meier anrufen.", "text/plain")
+    response = client.post(reverse("mailbox:upload"), {"file": note}, follow=True)
+    assert "keine E-Mail-Datei" in response.content.decode()
+    assert not Case.objects.exists() and not InboundMail.objects.exists()
