@@ -10,7 +10,7 @@ from email.utils import format_datetime, make_msgid
 from django.utils import timezone
 
 from krm.jobcenters.models import Jobcenter
-from krm.mailbox.services import import_mail
+from krm.mailbox.services import announce, import_mail
 
 MAILS = [
     (
@@ -65,6 +65,7 @@ def add(jobcenter: Jobcenter) -> int:
         "",
     )
     import_mail(reply, jobcenter=jobcenter, source="Demo-Import")
+    announce(jobcenter, results)
     import_mail(
         b"\x00\x01\x02 kein E-Mail-Format \xff" * 20,
         jobcenter=jobcenter,

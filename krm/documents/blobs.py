@@ -31,9 +31,10 @@ def store(data: bytes) -> tuple[str, str]:
     sha256 = digest(data)
     name = name_for(sha256)
     store_ = storage()
-    if not store_.exists(name):
-        # The storage never overwrites: if another process stored it meanwhile, it picks
-        # another name, and that name is the one recorded.
+    if not store_.exists(name) or store_.size(name) != len(data):
+        # The storage never overwrites: if another process stored it meanwhile, or a
+        # process killed while writing left it torn (shorter), it picks another name, and
+        # that name is the one recorded.
         name = store_.save(name, ContentFile(data))
     return sha256, name
 

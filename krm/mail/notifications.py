@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -161,6 +160,12 @@ def body(case: Case, lines: Sequence[str], *, intro: str, copies: Sequence[str] 
 def on_tasks_created(*, case: Case, tasks: Sequence[Task], actor: Any, **kwargs: Any) -> None:
     """Inside the step's transaction: a mail for the step's new tasks (To: who must act,
     Cc: who is informed), or a line for the digest of who wants it so."""
+    if actor is None:
+        # A mail read by krm: its Posteingang task is announced once per run, for all the
+        # run's mails (mailbox.services.announce).
+        tasks = [t for t in tasks if t.step != Status.POSTEINGANG]
+        if not tasks:
+            return
     today = timezone.localdate()
     excluded = _never(case) | ({actor.pk} if actor is not None else set())
     action: dict[int, User] = {}
@@ -231,14 +236,53 @@ def tell(*, case: Case, users: Iterable[User], headline: str, line: str, key: st
         )
 
 
-def holders_q(user: User) -> Q:
-    """Tasks this user holds (by name or by role, in the unit of the role)."""
-    q = Q(assignee=user)
-    for role, unit_id in RoleAssignment.objects.filter(user=user).values_list(
-        "role", "org_unit_id"
-    ):
-        if role in UNIT_ROLES:
-            q |= Q(assignee__isnull=True, role=role, unit_id=unit_id)
-        else:
-            q |= Q(assignee__isnull=True, role=role)
-    return q
+MAX_ANNOUNCED = 50
+
+
+def announce_posteingang(jobcenter: Any, cases: Sequence[Case], krmbs: Sequence[User]) -> None:
+    """New mails in the Posteingang, to the KRM-B (or their deputy): one mail per run."""
+    people = stand_ins(list(krmbs), jobcenter.pk, timezone.localdate())
+    choice = deliveries(people, NotificationKind.AUFGABE)
+    lines = [f"{case.aktenzeichen}: {services.clean_header(case.subject, 120)}" for case in cases]
+    pending = []
+    at_once = []
+    for user in people:
+        if choice[user.pk] == Delivery.DIGEST:
+            pending += [
+                PendingNotification(
+                    user=user,
+                    case=case,
+                    kind=NotificationKind.AUFGABE,
+                    line=f"Posteingang: {line}"[:500],
+                )
+                for case, line in zip(cases, lines, strict=True)
+            ]
+        elif user.email:
+            at_once.append(user.email)
+    PendingNotification.objects.bulk_create(pending)
+    if not at_once:
+        return
+    shown = lines[:MAX_ANNOUNCED]
+    if len(lines) > MAX_ANNOUNCED:
+        shown.append(f"… und {len(lines) - MAX_ANNOUNCED} weitere")
+    url = services.link(reverse("mailbox:index"))
+    count = len(cases)
+    text = [
+        "Guten Tag,",
+        "",
+        f"im Posteingang {'ist eine neue E-Mail' if count == 1 else f'sind {count} neue E-Mails'}:",
+        "",
+        *[f"- {line}" for line in shown],
+        "",
+        f"Zum Posteingang: {url}",
+        "",
+        "-- ",
+        f"krm, Kundenreaktionsmanagement {jobcenter.name}.",
+    ]
+    services.queue(
+        jobcenter=jobcenter,
+        key=f"posteingang:{jobcenter.pk}:{min(c.pk for c in cases)}:{max(c.pk for c in cases)}",
+        to=at_once,
+        subject=f"krm: {count} neue E-Mail{'s' if count != 1 else ''} im Posteingang",
+        body="\n".join(text) + "\n",
+    )

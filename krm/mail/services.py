@@ -168,9 +168,11 @@ def _claim(mail_id: int, now: dt.datetime) -> bool:
     claimable = Q(state=MailState.QUEUED, next_attempt_at__lte=now) | Q(
         state=MailState.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
     )
+    # Stamped with the moment of the claim, not the batch's start: a mail claimed late in a
+    # long batch must not look abandoned already (and be sent by another worker too).
     return bool(
         OutboundMail.objects.filter(claimable, pk=mail_id).update(
-            state=MailState.SENDING, claimed_at=now
+            state=MailState.SENDING, claimed_at=timezone.now()
         )
     )
 

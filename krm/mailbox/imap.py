@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import Mailbox, Security
-from .services import Result, import_mail
+from .services import Result, announce, import_mail
 
 logger = logging.getLogger("krm.mailbox")
 TIMEOUT = 60
@@ -102,6 +102,7 @@ def poll(mailbox: Mailbox, limit: int = BATCH) -> PollReport:
             _move(conn, uid, mailbox.processed_folder, can_move)
         conn.close()
     finally:
+        announce(mailbox.jobcenter, report.results)
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             conn.logout()
     return report

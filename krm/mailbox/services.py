@@ -83,7 +83,10 @@ def _aktenzeichen_of(inbound: InboundMail | None) -> str:
 
 
 def _seen(jobcenter: Jobcenter, sha256: str, message_id: str) -> InboundMail | None:
-    q = Q(sha256=sha256)
+    """The record of a message read before: by its bytes, or by its Message-ID."""
+    q = Q()
+    if sha256:
+        q |= Q(sha256=sha256)
     if message_id:
         q |= Q(message_id=message_id)
     return (
@@ -132,7 +135,7 @@ def import_mail(
             mailbox=mailbox,
             reason=f"Die Nachricht konnte nicht gelesen werden ({type(exc).__name__}).",
         )
-    seen = _seen(jobcenter, sha256, mail.message_id)
+    seen = _seen(jobcenter, "", mail.message_id) if mail.message_id else None
     if seen is not None:
         return Result("duplicate", _aktenzeichen_of(seen), inbound=seen, case=seen.case)
     try:
@@ -301,6 +304,22 @@ def _file(
         )
         _tell_holders(case, inbound)
     return Result("joined" if joined else "case", case.aktenzeichen, inbound=inbound, case=case)
+
+
+def announce(jobcenter: Jobcenter, results: list[Result]) -> None:
+    """Tell the KRM-B once about the new cases of a run (a poll, an upload, a command),
+    instead of once per mail (notifications.on_tasks_created leaves the Posteingang's
+    tasks of the mailbox to this)."""
+    new = [r.case for r in results if r.outcome == "case" and r.case is not None]
+    if not new:
+        return
+    krmbs = [
+        a.user
+        for a in RoleAssignment.objects.filter(
+            role=Role.KRMB, user__jobcenter=jobcenter, user__is_active=True
+        ).select_related("user")
+    ]
+    notifications.announce_posteingang(jobcenter, new, krmbs)
 
 
 def _tell_holders(case: Case, inbound: InboundMail) -> None:

@@ -81,6 +81,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     from krm.jobcenters.models import Jobcenter
 
     jobcenter = Jobcenter.objects.get(pk=jobcenter_id)
+    results = []
     for upload in files:
         name = display_name(upload.name)
         if not name.lower().endswith((".eml", ".msg")):
@@ -97,8 +98,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             filename=name,
         )
+        results.append(result)
         level = messages.warning if result.outcome == "quarantined" else messages.success
         level(request, f"„{name}“: {result.message()}.")
+    services.announce(jobcenter, results)
     return redirect("mailbox:index")
 
 

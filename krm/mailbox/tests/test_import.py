@@ -84,12 +84,17 @@ def test_a_new_mail_becomes_a_case_in_the_posteingang(org: Any) -> None:
     assert case.customer.email == "maria@example.net"
     kinds = sorted(Document.objects.filter(case=case).values_list("kind", "origin"))
     assert kinds == [(DocumentKind.ANLAGE, Origin.RECEIVED), (DocumentKind.EMAIL, Origin.RECEIVED)]
-    # The KRM-B has the task to complete it, and is told.
+    # The KRM-B has the task to complete it, and is told once per run (a poll, an upload).
     task = Task.objects.get(case=case, done_at__isnull=True)
     assert task.step == Status.POSTEINGANG and task.role == "krmb"
-    [note] = OutboundMail.objects.filter(case=case)
+    assert not OutboundMail.objects.exists()
+    second = _import(org, make_mail(subject="Noch eine"))
+    services.announce(org.jobcenter, [result, second])
+    [note] = OutboundMail.objects.all()
     assert note.to == [org["krmb"].email]
-    assert "Posteingang" in note.subject
+    assert note.subject == "krm: 2 neue E-Mails im Posteingang"
+    assert case.aktenzeichen in note.body and second.aktenzeichen in note.body
+    assert "Maria" not in note.body and "maria@" not in note.body
     assert result.line("a.eml") == f"a.eml\tcase {case.aktenzeichen}"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from krm.jobcenters.models import Jobcenter
-from krm.mailbox.services import import_mail
+from krm.mailbox.services import announce, import_mail
 
 
 class Command(BaseCommand):
@@ -35,6 +35,7 @@ class Command(BaseCommand):
                 )
             target = candidates[0]
         unreadable = 0
+        results = []
         for name in files:
             try:
                 raw = Path(name).read_bytes()
@@ -43,6 +44,8 @@ class Command(BaseCommand):
                 unreadable += 1
                 continue
             result = import_mail(raw, jobcenter=target, source=f"Datei: {Path(name).name}")
+            results.append(result)
             self.stdout.write(result.line(name))
+        announce(target, results)
         if unreadable:
             raise SystemExit(1)
