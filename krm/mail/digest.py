@@ -46,8 +46,8 @@ def _for_jobcenter(jobcenter: Jobcenter, today: dt.date) -> int:
     soon: dict[int, list[str]] = defaultdict(list)
     people: dict[int, User] = {}
     cache: dict[tuple, list[User]] = {}
-    all_overdue: list[str] = []
-    all_soon: list[str] = []
+    all_overdue: list[tuple[str, set[int]]] = []
+    all_soon: list[tuple[str, set[int]]] = []
     tasks = (
         Task.objects.open()
         .filter(jobcenter=jobcenter, kind=Task.Kind.AKTION, due__lte=until)
@@ -60,8 +60,8 @@ def _for_jobcenter(jobcenter: Jobcenter, today: dt.date) -> int:
             cache[key] = holders(task, today)
         line = f"{task.case.aktenzeichen}: {task.label} (bei {task.who}, Frist {task.due:%d.%m.%Y})"
         late = task.due < today
-        (all_overdue if late else all_soon).append(line)
         never = _never(task.case)
+        (all_overdue if late else all_soon).append((line, never))
         for person in cache[key]:
             if person.pk in never:
                 continue
@@ -78,9 +78,10 @@ def _for_jobcenter(jobcenter: Jobcenter, today: dt.date) -> int:
         today,
     )
     for person in krmbs:
+        # The whole list, but never a DAB about the reader (R-K7).
         people[person.pk] = person
-        overdue[person.pk] = all_overdue
-        soon[person.pk] = all_soon
+        overdue[person.pk] = [line for line, never in all_overdue if person.pk not in never]
+        soon[person.pk] = [line for line, never in all_soon if person.pk not in never]
     pending: dict[int, list[PendingNotification]] = defaultdict(list)
     for note in (
         PendingNotification.objects.filter(user__jobcenter=jobcenter)

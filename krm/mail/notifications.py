@@ -243,7 +243,8 @@ def announce_posteingang(jobcenter: Any, cases: Sequence[Case], krmbs: Sequence[
     """New mails in the Posteingang, to the KRM-B (or their deputy): one mail per run."""
     people = stand_ins(list(krmbs), jobcenter.pk, timezone.localdate())
     choice = deliveries(people, NotificationKind.AUFGABE)
-    lines = [f"{case.aktenzeichen}: {services.clean_header(case.subject, 120)}" for case in cases]
+    # Aktenzeichen only: the subject is the sender's, and this mail belongs to no case.
+    lines = [case.aktenzeichen for case in cases]
     pending = []
     at_once = []
     for user in people:

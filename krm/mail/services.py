@@ -16,6 +16,7 @@ import re
 import smtplib
 import uuid
 from collections.abc import Iterable, Sequence
+from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from django_tasks import task
 from krm.accounts.access import access_for
 from krm.accounts.roles import Role
 from krm.audit.models import EventType
+from krm.audit.personal import Personal
 from krm.audit.services import record
 from krm.jobcenters.models import Jobcenter
 
@@ -80,8 +82,8 @@ def new_message_id() -> str:
 def sender_of(jobcenter: Jobcenter) -> str:
     """From: the Jobcenter's KRM mailbox ("Name <address>"), else KRM_MAIL_FROM."""
     address = clean_address(jobcenter.mail_address or settings.KRM_MAIL_FROM)
-    name = clean_header(f"KRM {jobcenter.name}", 120).replace('"', "'")
-    return f'"{name}" <{address}>'
+    # formataddr quotes (and encodes) the name: no quote or backslash breaks the header.
+    return formataddr((clean_header(f"KRM {jobcenter.name}", 120), address))
 
 
 def subject_for(aktenzeichen: str, text: str) -> str:
@@ -303,7 +305,7 @@ def _sent(mail: OutboundMail) -> None:
                 type=EventType.MAIL_SENT,
                 actor=None,
                 data={
-                    "betreff": mail.subject,
+                    "betreff": Personal(mail.subject, "subject"),
                     "empfaenger": len(mail.to) + len(mail.cc),
                     "mailart": mail.get_kind_display(),
                     "message_id": mail.message_id,
@@ -334,10 +336,19 @@ def may_see_outbox(user: Any) -> bool:
     return bool(access.jobcenter_id) and (access.acts_as_krmb or Role.ADMIN in access.roles)
 
 
+def visible_mails(user: Any) -> Any:
+    """The Postausgang a user sees: the KRM-B all of the Jobcenter's mails; the technical
+    administration only krm's mails to staff (letters to customers are case contents)."""
+    access = access_for(user)
+    mails = OutboundMail.objects.filter(jobcenter_id=access.jobcenter_id)
+    if not access.acts_as_krmb:
+        mails = mails.exclude(kind=MailKind.LETTER)
+    return mails
+
+
 def resend(*, actor: Any, mail: OutboundMail) -> OutboundMail:
     """A flagged (or waiting) mail queued again at once, with fresh attempts."""
-    access = access_for(actor)
-    if not may_see_outbox(actor) or mail.jobcenter_id != access.jobcenter_id:
+    if not may_see_outbox(actor) or not visible_mails(actor).filter(pk=mail.pk).exists():
         raise PermissionDenied("Sie dürfen den Postausgang nicht bearbeiten.")
     with transaction.atomic():
         updated = OutboundMail.objects.filter(
@@ -350,7 +361,7 @@ def resend(*, actor: Any, mail: OutboundMail) -> OutboundMail:
             actor=actor,
             case=mail.case,
             jobcenter_id=None if mail.case_id else mail.jobcenter_id,
-            data={"betreff": mail.subject, "message_id": mail.message_id},
+            data={"betreff": Personal(mail.subject, "subject"), "message_id": mail.message_id},
         )
         transaction.on_commit(_send_soon)
     mail.refresh_from_db()

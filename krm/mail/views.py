@@ -3,6 +3,8 @@ settings."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +24,6 @@ from .models import (
     MailState,
     NotificationKind,
     NotificationSetting,
-    OutboundMail,
 )
 
 PAGE = 50
@@ -36,9 +37,10 @@ def _outbox_jobcenter(request: HttpRequest) -> int:
 
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
-    jobcenter_id = _outbox_jobcenter(request)
+    _outbox_jobcenter(request)
     state = request.GET.get("stand", "")
-    mails = OutboundMail.objects.filter(jobcenter_id=jobcenter_id)
+    visible = services.visible_mails(request.user)
+    mails = visible
     if state in MailState.values:
         mails = mails.filter(state=state)
     page = Paginator(mails.select_related("case").order_by("-created_at", "-pk"), PAGE).get_page(
@@ -51,9 +53,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "state": state,
             "states": MailState.choices,
-            "flagged": OutboundMail.objects.filter(
-                jobcenter_id=jobcenter_id, state=MailState.FAILED
-            ).count(),
+            "flagged": visible.filter(state=MailState.FAILED).count(),
+            "querystring": urlencode({"stand": state}) if state in MailState.values else "",
         },
     )
 
@@ -61,8 +62,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def resend(request: HttpRequest, mail_id: int) -> HttpResponse:
-    jobcenter_id = _outbox_jobcenter(request)
-    mail = get_object_or_404(OutboundMail, pk=mail_id, jobcenter_id=jobcenter_id)
+    _outbox_jobcenter(request)
+    mail = get_object_or_404(services.visible_mails(request.user), pk=mail_id)
     try:
         services.resend(actor=request.user, mail=mail)
     except ValidationError as exc:

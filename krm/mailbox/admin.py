@@ -41,6 +41,14 @@ class MailboxForm(forms.ModelForm):
         password = self.cleaned_data.get("password") or ""
         if password:
             return password
+        moved = {"host", "port", "security", "username"} & set(self.changed_data)
+        if self.instance.pk and moved:
+            # Otherwise whoever may change the server could send the stored password to a
+            # server of their own.
+            raise forms.ValidationError(
+                "Server, Port, Verschlüsselung oder Benutzername geändert: bitte das Passwort "
+                "erneut eingeben."
+            )
         if self.instance.pk:
             return self.instance.password
         raise forms.ValidationError("Bitte das Passwort des Postfachs angeben.")
@@ -89,7 +97,10 @@ class InboundMailAdmin(ReadOnlyForStaff, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).select_related("case")
+        rows = super().get_queryset(request).select_related("case")
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(jobcenter_id=request.user.jobcenter_id)
 
     @admin.display(description="Aktenzeichen")
     def aktenzeichen(self, obj: InboundMail) -> str:

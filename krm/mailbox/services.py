@@ -38,7 +38,7 @@ from krm.documents.inspection import FileRefused, inspect
 from krm.documents.models import DocumentKind, Origin
 from krm.jobcenters.models import Jobcenter
 from krm.mail import notifications
-from krm.mail.models import OutboundMail
+from krm.mail.models import MailKind, MailState, OutboundMail, PendingNotification
 
 from . import parsing
 from .models import InboundMail, Mailbox, Outcome
@@ -49,6 +49,7 @@ logger = logging.getLogger("krm.mailbox")
 AKTENZEICHEN_IN_TEXT = re.compile(r"\bII-\d{4}(?:\.\d{1,3})?-\d{4}-\d{1,9}\b", re.IGNORECASE)
 # How far back a mail's own date is believed (it starts the deadlines); else: when read.
 PLAUSIBLE_AGE = dt.timedelta(days=60)
+MAX_DOCUMENTS = 100  # attachments filed as documents per mail
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Outlook .msg
 
 
@@ -207,6 +208,22 @@ def find_case(mail: parsing.ParsedMail, jobcenter: Jobcenter) -> Case | None:
     return None
 
 
+def _join_warnings(case: Case, mail: parsing.ParsedMail) -> list[str]:
+    """A reply found by the Aktenzeichen in its subject can come from anyone who knows (or
+    guesses) it: say so where the sender is not the case's customer, and for a closed case."""
+    warnings = []
+    customer = getattr(case, "customer", None)
+    known = customer.email.lower() if customer is not None and customer.email else ""
+    if mail.from_address and mail.from_address.lower() != known:
+        warnings.append(
+            "Absender ist nicht die beim Fall erfasste E-Mail-Adresse: bitte prüfen, ob die "
+            "Nachricht zu diesem Fall gehört."
+        )
+    if not case.is_open:
+        warnings.append("Der Fall ist abgeschlossen: bitte prüfen, ob er wieder zu eröffnen ist.")
+    return warnings
+
+
 def _canonical(aktenzeichen: str) -> str:
     """`ii-6001-2026-42` → `II-6001-2026-00042` (numbers have at least five digits)."""
     plan, year, number = aktenzeichen.upper().rsplit("-", 2)
@@ -227,6 +244,8 @@ def _file(
     notes = list(mail.notes)
     case = find_case(mail, jobcenter)
     joined = case is not None
+    if joined:
+        notes += _join_warnings(case, mail)
     if case is None:
         name, address = parsing.original_sender(mail)
         case = case_services.register_incoming(
@@ -273,7 +292,13 @@ def _file(
             title=f"E-Mail: {mail.subject}" if mail.subject else "E-Mail",
             origin=Origin.RECEIVED,
         )
-    for attachment in mail.attachments:
+    for index, attachment in enumerate(mail.attachments):
+        if index >= MAX_DOCUMENTS:
+            notes.append(
+                f"Nur die ersten {MAX_DOCUMENTS} von {len(mail.attachments)} Anhängen sind als "
+                "Dokumente abgelegt; alle stehen im Original."
+            )
+            break
         try:
             checked = inspect(attachment.filename, attachment.content)
         except FileRefused as exc:
@@ -297,8 +322,8 @@ def _file(
             type=EventType.MAIL_RECEIVED,
             actor=actor,
             data={
-                "betreff": Personal(mail.subject, "mail.subject"),
-                "absender": Personal(mail.from_address, "mail.from"),
+                "betreff": Personal(mail.subject, "subject"),
+                "absender": Personal(mail.from_address, "customer.email"),
                 "hinweise": notes or None,
             },
         )
@@ -372,6 +397,13 @@ def erase(*, case: Case, fields: set[str], **kwargs: Any) -> None:
         transaction.on_commit(lambda: release_raw(names))
     if changes:
         mails.update(**changes)
+    # What krm sent the customer and the digest's lines about the case go too.
+    PendingNotification.objects.filter(case=case).delete()
+    sent = OutboundMail.objects.filter(case=case, state=MailState.SENT)
+    if "customer" in fields or "customer.email" in fields or "customer.name" in fields:
+        sent.filter(kind=MailKind.LETTER).update(to=[], body="")
+    if "subject" in fields or "text" in fields:
+        sent.update(subject="[gelöscht]", body="")
 
 
 def release_raw(names: list[str]) -> None:
@@ -445,10 +477,13 @@ def retry(*, actor: User, inbound: InboundMail) -> Result:
         locked = _quarantined(actor, inbound)
         raw = read_raw(locked)
         jobcenter, source, mailbox = locked.jobcenter, locked.source, locked.mailbox
+        kept = locked.raw
         locked.delete()  # the new attempt records the message again, either way
         result = import_mail(raw, jobcenter=jobcenter, source=source, mailbox=mailbox, actor=actor)
         if result.outcome == "quarantined":
             transaction.set_rollback(True)  # unchanged: keep the old record
+        else:
+            transaction.on_commit(lambda: release_raw([kept]))
     if result.outcome == "quarantined":
         return Result("quarantined", reason=result.reason, inbound=inbound)
     record(

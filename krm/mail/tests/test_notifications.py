@@ -224,3 +224,37 @@ def test_a_customer_who_wrote_a_letter_gets_paper(org: Any) -> None:
     step(org["krmb"], case, "eingangsbestaetigung", contact_person="Frau Muster")
     assert not _mails(case=case, kind=MailKind.LETTER)
     assert Letter.objects.get(case=case).sent_via == Letter.Via.POST
+
+
+def test_the_krmbs_digest_leaves_out_a_dab_about_them(org: Any) -> None:
+    """R-K7: the whole Jobcenter's list, but never a DAB about the reader."""
+    case = make_case(
+        org["krmb"],
+        kind=Kind.DIENSTAUFSICHTSBESCHWERDE,
+        channel="email",
+        staff_concerned=org["krmb"],
+    )
+    other = _email_case(org)
+    day = _next_workday(org, after=max(case.step_due, other.step_due) + dt.timedelta(days=3))
+    digest.send_digests(day)
+    [mail] = _mails(kind=MailKind.DIGEST, to=org["krmb"].email)
+    assert other.aktenzeichen in mail.body
+    assert case.aktenzeichen not in mail.body
+
+
+def test_administrators_see_no_letters_to_customers_in_the_postausgang(
+    org: Any, client: Any
+) -> None:
+    from django.urls import reverse
+
+    org.jobcenter.mail_address = "krm@pankow.example"
+    org.jobcenter.save()
+    case = _email_case(org)
+    step(org["krmb"], case, "eingangsbestaetigung", contact_person="Frau Muster")
+    [letter] = _mails(case=case, kind=MailKind.LETTER)
+    client.force_login(org["admin"])
+    page = client.get(reverse("mail:outbox")).content.decode()
+    assert "maria@example.net" not in page and letter.subject not in page
+    assert client.post(reverse("mail:resend", args=[letter.pk])).status_code == 404
+    client.force_login(org["krmb"])
+    assert "maria@example.net" in client.get(reverse("mail:outbox")).content.decode()

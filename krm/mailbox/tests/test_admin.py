@@ -62,3 +62,21 @@ def test_line_breaks_in_the_configuration_are_refused(org: Any, client: Any) -> 
     assert response.status_code == 200
     assert "Zeilenumbrüche" in response.content.decode()
     assert not Mailbox.objects.exists()
+
+
+def test_moving_the_mailbox_to_another_server_needs_the_password_again(
+    org: Any, client: Any
+) -> None:
+    """Else whoever may edit the configuration could send the stored password elsewhere."""
+    admin = org["admin"]
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    client.post(reverse("admin:mailbox_mailbox_add"), _form(org))
+    box = Mailbox.objects.get()
+    url = reverse("admin:mailbox_mailbox_change", args=[box.pk])
+    response = client.post(url, _form(org, host="imap.evil.example", password=""))
+    assert response.status_code == 200
+    assert "Passwort erneut eingeben" in response.content.decode()
+    box.refresh_from_db()
+    assert box.host == "imap.pankow.example"

@@ -376,3 +376,18 @@ def test_only_mail_files_are_read_as_mail(org: Any, client: Any) -> None:
     response = client.post(reverse("mailbox:upload"), {"file": note}, follow=True)
     assert "keine E-Mail-Datei" in response.content.decode()
     assert not Case.objects.exists() and not InboundMail.objects.exists()
+
+
+def test_a_reply_from_a_stranger_is_joined_but_flagged(org: Any) -> None:
+    case = _import(org, make_mail()).case
+    forged = make_mail(
+        subject=f"AW: [{case.aktenzeichen}] Ergänzung", sender="Mallory <mallory@evil.example>"
+    )
+    result = _import(org, forged)
+    assert result.outcome == "joined"
+    inbound = InboundMail.objects.get(outcome=Outcome.JOINED)
+    assert any("nicht die beim Fall erfasste E-Mail-Adresse" in n for n in inbound.notes)
+    genuine = make_mail(subject=f"AW: [{case.aktenzeichen}] Nachtrag", body="Noch etwas.")
+    _import(org, genuine)
+    latest = InboundMail.objects.filter(outcome=Outcome.JOINED).order_by("-pk").first()
+    assert latest.notes == []
