@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.urls import reverse
 
-from krm.accounts.models import RoleAssignment, User
-from krm.accounts.roles import Role
+from krm.accounts.models import User
 from krm.cases.models import Task
 from krm.jobcenters.models import Jobcenter
 
 from . import services
 from .models import MailKind, PendingNotification
-from .notifications import _never, holders, stand_ins
+from .notifications import _never, holders, krmbs, stand_ins
 
 MAX_LINES = 200  # per section; the rest is counted
 
@@ -67,17 +66,7 @@ def _for_jobcenter(jobcenter: Jobcenter, today: dt.date) -> int:
                 continue
             people[person.pk] = person
             (overdue if late else soon)[person.pk].append(line)
-    krmbs = stand_ins(
-        [
-            a.user
-            for a in RoleAssignment.objects.filter(
-                role=Role.KRMB, user__jobcenter=jobcenter, user__is_active=True
-            ).select_related("user")
-        ],
-        jobcenter.pk,
-        today,
-    )
-    for person in krmbs:
+    for person in stand_ins(krmbs(jobcenter.pk), jobcenter.pk, today):
         # The whole list, but never a DAB about the reader (R-K7).
         people[person.pk] = person
         overdue[person.pk] = [line for line, never in all_overdue if person.pk not in never]

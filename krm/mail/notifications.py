@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.urls import reverse
@@ -92,6 +92,36 @@ def _without_case_access(users: Iterable[User]) -> set[int]:
         )
         .values_list("user_id", flat=True)
     )
+
+
+def krmbs(jobcenter_id: int) -> list[User]:
+    """The active KRM-Beauftragte of a Jobcenter (before deputies stand in)."""
+    return [
+        a.user
+        for a in RoleAssignment.objects.filter(
+            role=Role.KRMB, user__jobcenter_id=jobcenter_id, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def split_by_delivery(
+    people: Iterable[User], kind: str, pending: Callable[[User], list[PendingNotification]]
+) -> list[User]:
+    """Who wants `kind` at once (and has an address): returned; who wants it in the digest:
+    their `pending(user)` lines stored for it."""
+    people = list(people)
+    choice = deliveries(people, kind)
+    at_once: list[User] = []
+    later: list[PendingNotification] = []
+    for user in people:
+        if choice[user.pk] == Delivery.DIGEST:
+            later += pending(user)
+        elif user.email:
+            at_once.append(user)
+        else:
+            logger.warning("User %s has no e-mail address: not notified", user.pk)
+    PendingNotification.objects.bulk_create(later)
+    return at_once
 
 
 def deliveries(users: Iterable[User], kind: str) -> dict[int, str]:
@@ -180,21 +210,18 @@ def on_tasks_created(*, case: Case, tasks: Sequence[Task], actor: Any, **kwargs:
     if not action and not info:
         return
     lines = [_line(case, t) for t in tasks]
-    at_once_to, at_once_cc = [], []
-    for group, kind, out in (
-        (action, NotificationKind.AUFGABE, at_once_to),
-        (info, NotificationKind.KENNTNIS, at_once_cc),
-    ):
-        choice = deliveries(group.values(), kind)
-        for pk, user in group.items():
-            if choice[pk] == Delivery.DIGEST:
-                PendingNotification.objects.bulk_create(
-                    [PendingNotification(user=user, case=case, kind=kind, line=lines[0][:500])]
-                )
-            elif user.email:
-                out.append(user)
-            else:
-                logger.warning("User %s has no e-mail address: not notified", user.pk)
+
+    def line_for(kind: str) -> Callable[[User], list[PendingNotification]]:
+        return lambda user: [
+            PendingNotification(user=user, case=case, kind=kind, line=lines[0][:500])
+        ]
+
+    at_once_to = split_by_delivery(
+        action.values(), NotificationKind.AUFGABE, line_for(NotificationKind.AUFGABE)
+    )
+    at_once_cc = split_by_delivery(
+        info.values(), NotificationKind.KENNTNIS, line_for(NotificationKind.KENNTNIS)
+    )
     if not at_once_to and not at_once_cc:
         return
     to, cc = (at_once_to, at_once_cc) if at_once_to else (at_once_cc, [])
@@ -216,20 +243,20 @@ def tell(*, case: Case, users: Iterable[User], headline: str, line: str, key: st
     """A notification of kind ANTWORT (a message joined a case) to `users`."""
     people = stand_ins(list(users), case.jobcenter_id, timezone.localdate())
     people = [u for u in people if u.pk not in _never(case)]
-    choice = deliveries(people, NotificationKind.ANTWORT)
-    at_once = []
-    for user in people:
-        if choice[user.pk] == Delivery.DIGEST:
-            PendingNotification.objects.create(
+    at_once = split_by_delivery(
+        people,
+        NotificationKind.ANTWORT,
+        lambda user: [
+            PendingNotification(
                 user=user, case=case, kind=NotificationKind.ANTWORT, line=line[:500]
             )
-        elif user.email:
-            at_once.append(user.email)
+        ],
+    )
     if at_once:
         services.queue(
             jobcenter=case.jobcenter,
             key=key,
-            to=at_once,
+            to=[u.email for u in at_once],
             subject=services.subject_for(case.aktenzeichen, headline),
             body=body(case, [line], intro="eine neue Nachricht"),
             case=case,
@@ -239,28 +266,24 @@ def tell(*, case: Case, users: Iterable[User], headline: str, line: str, key: st
 MAX_ANNOUNCED = 50
 
 
-def announce_posteingang(jobcenter: Any, cases: Sequence[Case], krmbs: Sequence[User]) -> None:
+def announce_posteingang(jobcenter: Any, cases: Sequence[Case]) -> None:
     """New mails in the Posteingang, to the KRM-B (or their deputy): one mail per run."""
-    people = stand_ins(list(krmbs), jobcenter.pk, timezone.localdate())
-    choice = deliveries(people, NotificationKind.AUFGABE)
+    people = stand_ins(krmbs(jobcenter.pk), jobcenter.pk, timezone.localdate())
     # Aktenzeichen only: the subject is the sender's, and this mail belongs to no case.
     lines = [case.aktenzeichen for case in cases]
-    pending = []
-    at_once = []
-    for user in people:
-        if choice[user.pk] == Delivery.DIGEST:
-            pending += [
-                PendingNotification(
-                    user=user,
-                    case=case,
-                    kind=NotificationKind.AUFGABE,
-                    line=f"Posteingang: {line}"[:500],
-                )
-                for case, line in zip(cases, lines, strict=True)
-            ]
-        elif user.email:
-            at_once.append(user.email)
-    PendingNotification.objects.bulk_create(pending)
+    at_once = split_by_delivery(
+        people,
+        NotificationKind.AUFGABE,
+        lambda user: [
+            PendingNotification(
+                user=user,
+                case=case,
+                kind=NotificationKind.AUFGABE,
+                line=f"Posteingang: {line}"[:500],
+            )
+            for case, line in zip(cases, lines, strict=True)
+        ],
+    )
     if not at_once:
         return
     shown = lines[:MAX_ANNOUNCED]
@@ -283,7 +306,7 @@ def announce_posteingang(jobcenter: Any, cases: Sequence[Case], krmbs: Sequence[
     services.queue(
         jobcenter=jobcenter,
         key=f"posteingang:{jobcenter.pk}:{min(c.pk for c in cases)}:{max(c.pk for c in cases)}",
-        to=at_once,
+        to=[u.email for u in at_once],
         subject=f"krm: {count} neue E-Mail{'s' if count != 1 else ''} im Posteingang",
         body="\n".join(text) + "\n",
     )

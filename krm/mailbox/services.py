@@ -25,8 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from krm.accounts.access import access_for
-from krm.accounts.models import RoleAssignment, User
-from krm.accounts.roles import Role
+from krm.accounts.models import User
 from krm.audit.models import EventType
 from krm.audit.personal import Personal
 from krm.audit.services import record
@@ -338,13 +337,7 @@ def announce(jobcenter: Jobcenter, results: list[Result]) -> None:
     new = [r.case for r in results if r.outcome == "case" and r.case is not None]
     if not new:
         return
-    krmbs = [
-        a.user
-        for a in RoleAssignment.objects.filter(
-            role=Role.KRMB, user__jobcenter=jobcenter, user__is_active=True
-        ).select_related("user")
-    ]
-    notifications.announce_posteingang(jobcenter, new, krmbs)
+    notifications.announce_posteingang(jobcenter, new)
 
 
 def _tell_holders(case: Case, inbound: InboundMail) -> None:
@@ -354,10 +347,7 @@ def _tell_holders(case: Case, inbound: InboundMail) -> None:
         for person in notifications.holders(task):
             people[person.pk] = person
     if not people:
-        for assignment in RoleAssignment.objects.filter(
-            role=Role.KRMB, user__jobcenter_id=case.jobcenter_id, user__is_active=True
-        ).select_related("user"):
-            people[assignment.user_id] = assignment.user
+        people = {user.pk: user for user in notifications.krmbs(case.jobcenter_id)}
     notifications.tell(
         case=case,
         users=people.values(),

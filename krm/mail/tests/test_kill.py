@@ -175,19 +175,6 @@ def test_a_worker_killed_while_sending_loses_no_mail_and_sends_none_twice(
     assert_each_mail_arrived_once(smtp_server, mails)
 
 
-@pytest.fixture
-def smtp(settings: Any, smtp_server: Any) -> Any:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = smtp_server.host
-    settings.EMAIL_PORT = smtp_server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    return smtp_server
-
-
 @pytest.mark.django_db
 def test_a_mail_claimed_late_in_a_long_batch_is_not_taken_over_while_it_is_sent(
     smtp: Any, monkeypatch: pytest.MonkeyPatch

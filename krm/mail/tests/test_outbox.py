@@ -18,20 +18,6 @@ from krm.testing.factories import JobcenterFactory, make_case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def smtp(settings: Any, smtp_server: Any) -> Any:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = smtp_server.host
-    settings.EMAIL_PORT = smtp_server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    settings.KRM_MAIL_DOMAIN = "krm.jobcenter.example"
-    return smtp_server
-
-
 def _queue(jobcenter: Any, key: str = "k1", **kwargs: Any) -> OutboundMail:
     data = {
         "jobcenter": jobcenter,

@@ -11,13 +11,11 @@ from django.utils import timezone
 
 from krm.mail import services, tasks
 from krm.mail.models import MailState, OutboundMail
-from krm.mail.tests import test_outbox
 from krm.mail.tests.test_outbox import _queue
 from krm.worker import rq_engine
 from krm.worker.tests import test_rq_engine
 
-smtp = test_outbox.smtp  # the fixtures, shared
-on_rq = test_rq_engine.on_rq
+on_rq = test_rq_engine.on_rq  # the fixture, shared
 
 pytestmark = pytest.mark.django_db
 
